@@ -1,0 +1,283 @@
+"""The calls: get, list, create, update, patch, apply, delete, watch — raw dicts in and out.
+
+A `Client` is one cluster as one user: its transport (session, auth, rate limit) and its REST mapper.
+Each call resolves the kind through discovery, builds the path and sends one request (list: one per
+page). Nothing is cached here; caching is the informer's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+import orjson
+
+from kubecore.config import ClusterConfig
+from kubecore.errors import KubeError, error_from_status
+from kubecore.mapping import ResourceInfo, RESTMapper
+from kubecore.paths import query, resource_path
+from kubecore.transport import Transport
+
+Obj = dict[str, Any]
+Patch = dict[str, Any] | list[Any]  # merge/strategic patches are objects, JSON patches are lists
+PatchType = Literal["merge", "json", "strategic"]
+PropagationPolicy = Literal["Foreground", "Background", "Orphan"]
+
+PATCH_CONTENT_TYPES: dict[str, str] = {
+    "merge": "application/merge-patch+json",
+    "json": "application/json-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+}
+APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
+METADATA_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
+METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+
+
+def _dry_run(dry_run: bool) -> str | None:
+    return "All" if dry_run else None
+
+
+def _identity(obj: Obj) -> tuple[str, str, str]:
+    """apiVersion, kind and name of an object given to a write call, with a clear error if missing."""
+    meta = obj.get("metadata") or {}
+    api_version, kind, name = obj.get("apiVersion"), obj.get("kind"), meta.get("name")
+    if not api_version or not kind:
+        raise KubeError("object needs apiVersion and kind")
+    return str(api_version), str(kind), str(name or "")
+
+
+class Client:
+    """Async client of one cluster; use as `async with Client(config) as client:`."""
+
+    def __init__(self, config: ClusterConfig, *, name: str = "default", qps: float = 50.0, burst: int = 100) -> None:
+        self.config = config
+        self.name = name
+        self.namespace = config.namespace
+        self.transport = Transport(config, name=name, qps=qps, burst=burst)
+        self.mapper = RESTMapper(self.transport)
+
+    async def __aenter__(self) -> Client:
+        await self.transport.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.transport.__aexit__(*exc)
+
+    async def resource(self, api_version: str, kind: str) -> ResourceInfo:
+        return await self.mapper.resource_for(api_version, kind)
+
+    def _namespace(self, info: ResourceInfo, namespace: str | None, obj: Obj | None = None) -> str | None:
+        """Single-object rule: argument, then the object's namespace, then the client's default."""
+        if not info.namespaced:
+            return None
+        from_obj = ((obj or {}).get("metadata") or {}).get("namespace")
+        return namespace or from_obj or self.namespace
+
+    async def _object_path(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        *,
+        namespace: str | None,
+        subresource: str | None = None,
+        obj: Obj | None = None,
+    ) -> str:
+        info = await self.resource(api_version, kind)
+        return resource_path(info, namespace=self._namespace(info, namespace, obj), name=name, subresource=subresource)
+
+    async def get(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        *,
+        namespace: str | None = None,
+        subresource: str | None = None,
+        metadata_only: bool = False,
+    ) -> Obj:
+        path = await self._object_path(api_version, kind, name, namespace=namespace, subresource=subresource)
+        accept = METADATA_ACCEPT if metadata_only else "application/json"
+        result: Obj = await self.transport.request("GET", path, accept=accept)
+        return result
+
+    async def list(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int = 500,
+        metadata_only: bool = False,
+    ) -> Obj:
+        """All pages of a list as one List object; items get apiVersion/kind filled in."""
+        info = await self.resource(api_version, kind)
+        path = resource_path(info, namespace=namespace)
+        accept = METADATA_LIST_ACCEPT if metadata_only else "application/json"
+        items: list[Obj] = []
+        resource_version = ""
+        cont: str | None = None
+        while True:
+            params = query(
+                labelSelector=label_selector,
+                fieldSelector=field_selector,
+                limit=limit or None,
+                **{"continue": cont},
+            )
+            page: Obj = await self.transport.request("GET", path, params=params, accept=accept)
+            meta = page.get("metadata") or {}
+            resource_version = resource_version or meta.get("resourceVersion", "")
+            items.extend(page.get("items") or [])
+            cont = meta.get("continue") or None
+            if not cont:
+                break
+        item_api_version, item_kind = (
+            ("meta.k8s.io/v1", "PartialObjectMetadata")
+            if metadata_only
+            else (
+                info.api_version,
+                info.kind,
+            )
+        )
+        for item in items:
+            item.setdefault("apiVersion", item_api_version)
+            item.setdefault("kind", item_kind)
+        return {
+            "apiVersion": "meta.k8s.io/v1" if metadata_only else info.api_version,
+            "kind": f"{item_kind}List",
+            "metadata": {"resourceVersion": resource_version},
+            "items": items,
+        }
+
+    async def create(
+        self,
+        obj: Obj,
+        *,
+        namespace: str | None = None,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+    ) -> Obj:
+        api_version, kind, _ = _identity(obj)
+        info = await self.resource(api_version, kind)
+        path = resource_path(info, namespace=self._namespace(info, namespace, obj))
+        params = query(dryRun=_dry_run(dry_run), fieldManager=field_manager)
+        result: Obj = await self.transport.request("POST", path, params=params, body=obj)
+        return result
+
+    async def update(
+        self,
+        obj: Obj,
+        *,
+        namespace: str | None = None,
+        subresource: str | None = None,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+    ) -> Obj:
+        """PUT the whole object; its metadata.resourceVersion makes it an optimistic-lock write."""
+        api_version, kind, name = _identity(obj)
+        path = await self._object_path(api_version, kind, name, namespace=namespace, subresource=subresource, obj=obj)
+        params = query(dryRun=_dry_run(dry_run), fieldManager=field_manager)
+        result: Obj = await self.transport.request("PUT", path, params=params, body=obj)
+        return result
+
+    async def patch(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        patch: Patch,
+        *,
+        namespace: str | None = None,
+        patch_type: PatchType = "merge",
+        subresource: str | None = None,
+        dry_run: bool = False,
+        field_manager: str | None = None,
+    ) -> Obj:
+        path = await self._object_path(api_version, kind, name, namespace=namespace, subresource=subresource)
+        params = query(dryRun=_dry_run(dry_run), fieldManager=field_manager)
+        result: Obj = await self.transport.request(
+            "PATCH", path, params=params, body=patch, content_type=PATCH_CONTENT_TYPES[patch_type]
+        )
+        return result
+
+    async def apply(
+        self,
+        obj: Obj,
+        *,
+        field_manager: str,
+        force: bool = False,
+        dry_run: bool = False,
+        namespace: str | None = None,
+        subresource: str | None = None,
+    ) -> Obj:
+        """Server-side apply: the object is the applied configuration of `field_manager`."""
+        api_version, kind, name = _identity(obj)
+        path = await self._object_path(api_version, kind, name, namespace=namespace, subresource=subresource, obj=obj)
+        params = query(fieldManager=field_manager, force=force or None, dryRun=_dry_run(dry_run))
+        result: Obj = await self.transport.request(
+            "PATCH", path, params=params, body=obj, content_type=APPLY_CONTENT_TYPE
+        )
+        return result
+
+    async def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        *,
+        namespace: str | None = None,
+        propagation_policy: PropagationPolicy | None = None,
+        grace_period_seconds: int | None = None,
+        preconditions: Obj | None = None,
+        dry_run: bool = False,
+    ) -> Obj:
+        path = await self._object_path(api_version, kind, name, namespace=namespace)
+        options: Obj = {"apiVersion": "v1", "kind": "DeleteOptions"}
+        if propagation_policy:
+            options["propagationPolicy"] = propagation_policy
+        if grace_period_seconds is not None:
+            options["gracePeriodSeconds"] = grace_period_seconds
+        if preconditions:
+            options["preconditions"] = preconditions
+        if dry_run:
+            options["dryRun"] = ["All"]
+        result: Obj = await self.transport.request("DELETE", path, body=options)
+        return result
+
+    async def watch(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        resource_version: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        metadata_only: bool = False,
+        allow_bookmarks: bool = True,
+        timeout_seconds: int | None = None,
+    ) -> AsyncIterator[Obj]:
+        """One watch stream: yields raw watch events until the server ends it.
+
+        An ERROR event carrying a Status is raised as the typed ApiError (e.g. Gone for an expired
+        resourceVersion), so callers handle one error path.
+        """
+        info = await self.resource(api_version, kind)
+        path = resource_path(info, namespace=namespace)
+        params = query(
+            watch=True,
+            resourceVersion=resource_version or None,
+            labelSelector=label_selector,
+            fieldSelector=field_selector,
+            allowWatchBookmarks=allow_bookmarks or None,
+            timeoutSeconds=timeout_seconds,
+        )
+        accept = METADATA_ACCEPT if metadata_only else "application/json"
+        async with self.transport.stream("GET", path, params=params, accept=accept) as lines:
+            async for line in lines:
+                event: Obj = orjson.loads(line)
+                if event.get("type") == "ERROR":
+                    raise error_from_status(event.get("object") or {}, "WATCH", path)
+                yield event

@@ -1,0 +1,149 @@
+"""Discovery → REST mapping: which resource (plural, scope) serves a kind.
+
+We ask for aggregated discovery (two requests for the whole cluster) and cache the result. A lookup miss
+triggers one refresh before it fails, because a CRD created a moment ago must be usable without
+restarting anything; concurrent misses share that refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kubecore.errors import KubeError, NoMatchError
+
+DISCOVERY_ACCEPT = ",".join(
+    (
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+        "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList",
+        "application/json",
+    )
+)
+
+
+@dataclass(frozen=True)
+class ResourceInfo:
+    """One served resource of one group/version."""
+
+    group: str
+    version: str
+    kind: str
+    resource: str
+    namespaced: bool
+    verbs: frozenset[str] = frozenset()
+    subresources: frozenset[str] = frozenset()
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+def split_api_version(api_version: str) -> tuple[str, str]:
+    """ "apps/v1" → ("apps", "v1"); "v1" → ("", "v1")."""
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+def parse_discovery(doc: dict[str, Any]) -> list[ResourceInfo]:
+    """ResourceInfos of an aggregated discovery document, preferred versions first per group."""
+    if doc.get("kind") != "APIGroupDiscoveryList":
+        raise KubeError(
+            "the API server does not support aggregated discovery (apidiscovery.k8s.io v2/v2beta1); "
+            "Kubernetes 1.26 or newer is required"
+        )
+    out: list[ResourceInfo] = []
+    for group_doc in doc.get("items") or []:
+        group = (group_doc.get("metadata") or {}).get("name") or ""
+        for version_doc in group_doc.get("versions") or []:
+            version = version_doc.get("version", "")
+            out.extend(_resource_info(group, version, r) for r in version_doc.get("resources") or [])
+    return out
+
+
+def _resource_info(group: str, version: str, doc: dict[str, Any]) -> ResourceInfo:
+    kind = (doc.get("responseKind") or {}).get("kind", "")
+    return ResourceInfo(
+        group=group,
+        version=version,
+        kind=kind,
+        resource=doc.get("resource", ""),
+        namespaced=doc.get("scope") == "Namespaced",
+        verbs=frozenset(doc.get("verbs") or ()),
+        subresources=frozenset(s.get("subresource", "") for s in doc.get("subresources") or ()),
+    )
+
+
+class _Requester(Protocol):
+    async def request(self, method: str, path: str, *, accept: str = ...) -> Any: ...
+
+
+class _Index:
+    """Lookup tables over one discovery snapshot."""
+
+    def __init__(self, infos: list[ResourceInfo]) -> None:
+        self.by_kind: dict[tuple[str, str, str], ResourceInfo] = {}
+        self.by_resource: dict[tuple[str, str, str], ResourceInfo] = {}
+        self.preferred: dict[tuple[str, str], ResourceInfo] = {}
+        for info in infos:
+            self.by_kind.setdefault((info.group, info.version, info.kind), info)
+            self.by_resource.setdefault((info.group, info.version, info.resource), info)
+            self.preferred.setdefault((info.group, info.kind), info)
+
+
+class RESTMapper:
+    """Kind ↔ resource mapping of one cluster, refreshed on a miss."""
+
+    def __init__(self, transport: _Requester) -> None:
+        self._transport = transport
+        self._index: _Index | None = None
+        self._generation = 0
+        self._lock = asyncio.Lock()
+
+    async def resource_for(self, api_version: str, kind: str) -> ResourceInfo:
+        group, version = split_api_version(api_version)
+        found = await self._lookup(lambda ix: ix.by_kind.get((group, version, kind)))
+        if found is None:
+            raise NoMatchError(api_version, kind)
+        return found
+
+    async def kind_for(self, api_version: str, resource: str) -> ResourceInfo:
+        group, version = split_api_version(api_version)
+        found = await self._lookup(lambda ix: ix.by_resource.get((group, version, resource)))
+        if found is None:
+            raise NoMatchError(api_version, resource)
+        return found
+
+    async def preferred_version(self, group: str, kind: str) -> ResourceInfo:
+        found = await self._lookup(lambda ix: ix.preferred.get((group, kind)))
+        if found is None:
+            raise NoMatchError(f"{group}/*" if group else "*", kind)
+        return found
+
+    async def _lookup(self, find: Any) -> ResourceInfo | None:
+        generation = self._generation
+        if self._index is not None:
+            found: ResourceInfo | None = find(self._index)
+            if found is not None:
+                return found
+        async with self._lock:
+            if self._generation == generation:  # nobody refreshed while we waited
+                await self._refresh_locked()
+        assert self._index is not None
+        result: ResourceInfo | None = find(self._index)
+        return result
+
+    async def refresh(self) -> None:
+        async with self._lock:
+            await self._refresh_locked()
+
+    def invalidate(self) -> None:
+        self._index = None
+
+    async def _refresh_locked(self) -> None:
+        infos: list[ResourceInfo] = []
+        for path in ("/api", "/apis"):
+            doc = await self._transport.request("GET", path, accept=DISCOVERY_ACCEPT)
+            infos.extend(parse_discovery(doc))
+        self._index = _Index(infos)
+        self._generation += 1

@@ -1,0 +1,45 @@
+"""Prometheus metrics of the client core, plus per-client request counts without Prometheus.
+
+The controller must show that a resync sends zero writes, so requests are counted per client by verb
+and code in plain Python as well (`RequestStats`), which tests and callers can read directly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter as _Counter
+
+from prometheus_client import Counter, Gauge, Histogram
+
+REQUESTS = Counter("kubecore_requests", "HTTP requests to the Kubernetes API server", ["client", "verb", "code"])
+REQUEST_DURATION = Histogram(
+    "kubecore_request_duration_seconds", "Duration of Kubernetes API requests", ["client", "verb"]
+)
+WORKQUEUE_DEPTH = Gauge("kubecore_workqueue_depth", "Items waiting in a work queue", ["name"])
+WORKQUEUE_ADDS = Counter("kubecore_workqueue_adds", "Items added to a work queue", ["name"])
+WORKQUEUE_RETRIES = Counter("kubecore_workqueue_retries", "Rate-limited requeues of a work queue", ["name"])
+
+WRITE_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class RequestStats:
+    """Request counts of one client by (verb, code); verb is the HTTP method or WATCH."""
+
+    def __init__(self, client: str) -> None:
+        self.client = client
+        self._counts: _Counter[tuple[str, str]] = _Counter()
+
+    def record(self, verb: str, code: str, seconds: float) -> None:
+        self._counts[(verb, code)] += 1
+        REQUESTS.labels(self.client, verb, code).inc()
+        REQUEST_DURATION.labels(self.client, verb).observe(seconds)
+
+    def count(self, verb: str | None = None, code: str | int | None = None) -> int:
+        return sum(
+            n
+            for (v, c), n in self._counts.items()
+            if (verb is None or v == verb.upper()) and (code is None or c == str(code))
+        )
+
+    @property
+    def writes(self) -> int:
+        return sum(n for (v, _), n in self._counts.items() if v in WRITE_VERBS)

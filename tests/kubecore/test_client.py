@@ -1,0 +1,198 @@
+"""The calls against the real API server: CRUD, pagination, patches, server-side apply, status."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from devcluster import Cluster
+from kubecore import AlreadyExists, Client, Conflict, NoMatchError, NotFound
+
+pytestmark = pytest.mark.cluster
+
+
+def configmap(name: str, data: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data or {}}
+
+
+async def test_create_get_update_delete_roundtrip(client: Client, namespace: str) -> None:
+    created = await client.create(configmap("a", {"k": "v"}), namespace=namespace)
+    assert created["metadata"]["namespace"] == namespace
+    got = await client.get("v1", "ConfigMap", "a", namespace=namespace)
+    assert got["data"] == {"k": "v"}
+    got["data"]["k"] = "w"
+    updated = await client.update(got)
+    assert updated["data"]["k"] == "w"
+    with pytest.raises(Conflict):  # the old resourceVersion is an optimistic lock
+        await client.update(got)
+    with pytest.raises(AlreadyExists):
+        await client.create(configmap("a"), namespace=namespace)
+    await client.delete("v1", "ConfigMap", "a", namespace=namespace)
+    with pytest.raises(NotFound) as err:
+        await client.get("v1", "ConfigMap", "a", namespace=namespace)
+    assert err.value.code == 404 and err.value.reason == "NotFound"
+    assert err.value.details["name"] == "a"
+
+
+async def test_list_follows_continue_tokens(client: Client, namespace: str) -> None:
+    await asyncio.gather(*(client.create(configmap(f"cm-{i}"), namespace=namespace) for i in range(7)))
+    before = client.transport.stats.count("GET")
+    listed = await client.list("v1", "ConfigMap", namespace=namespace, limit=2, label_selector=None)
+    names = sorted(i["metadata"]["name"] for i in listed["items"] if i["metadata"]["name"].startswith("cm-"))
+    assert names == [f"cm-{i}" for i in range(7)]
+    assert client.transport.stats.count("GET") - before >= 4  # 7+ items at 2 per page
+    assert listed["kind"] == "ConfigMapList" and listed["metadata"]["resourceVersion"]
+    assert all(i["kind"] == "ConfigMap" and i["apiVersion"] == "v1" for i in listed["items"])
+
+
+async def test_selectors_and_metadata_only_list(client: Client, namespace: str) -> None:
+    labelled = configmap("labelled", {"big": "x" * 1000})
+    labelled["metadata"]["labels"] = {"pick": "me"}
+    await client.create(labelled, namespace=namespace)
+    await client.create(configmap("other"), namespace=namespace)
+    listed = await client.list("v1", "ConfigMap", namespace=namespace, label_selector="pick=me", metadata_only=True)
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["labelled"]
+    assert listed["items"][0]["kind"] == "PartialObjectMetadata"
+    assert "data" not in listed["items"][0]
+    by_field = await client.list("v1", "ConfigMap", namespace=namespace, field_selector="metadata.name=other")
+    assert [i["metadata"]["name"] for i in by_field["items"]] == ["other"]
+
+
+async def test_patch_types(client: Client, namespace: str) -> None:
+    await client.create(configmap("p", {"a": "1"}), namespace=namespace)
+    merged = await client.patch("v1", "ConfigMap", "p", {"data": {"b": "2"}}, namespace=namespace)
+    assert merged["data"] == {"a": "1", "b": "2"}
+    jsonp = await client.patch(
+        "v1", "ConfigMap", "p", [{"op": "remove", "path": "/data/a"}], namespace=namespace, patch_type="json"
+    )
+    assert jsonp["data"] == {"b": "2"}
+    strategic = await client.patch(
+        "v1", "ConfigMap", "p", {"metadata": {"labels": {"x": "y"}}}, namespace=namespace, patch_type="strategic"
+    )
+    assert strategic["metadata"]["labels"] == {"x": "y"}
+
+
+async def test_server_side_apply_conflicts_force_and_dry_run(client: Client, namespace: str) -> None:
+    desired = configmap("ssa", {"owned": "mine"})
+    desired["metadata"]["namespace"] = namespace
+    applied = await client.apply(desired, field_manager="kubecore-a")
+    managers = {m["manager"] for m in applied["metadata"]["managedFields"]}
+    assert managers == {"kubecore-a"}
+    rival = configmap("ssa", {"owned": "theirs"})
+    rival["metadata"]["namespace"] = namespace
+    with pytest.raises(Conflict) as err:
+        await client.apply(rival, field_manager="kubecore-b")
+    assert "conflict" in err.value.message.lower()
+    dry = await client.apply(rival, field_manager="kubecore-b", force=True, dry_run=True)
+    assert dry["data"]["owned"] == "theirs"
+    assert (await client.get("v1", "ConfigMap", "ssa", namespace=namespace))["data"]["owned"] == "mine"
+    forced = await client.apply(rival, field_manager="kubecore-b", force=True)
+    assert forced["data"]["owned"] == "theirs"
+
+
+async def test_status_subresource(client: Client, namespace: str) -> None:
+    pod_free_kind = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "svc", "namespace": namespace},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
+    }
+    await client.create(pod_free_kind)
+    status = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "svc", "namespace": namespace},
+        "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.1"}]}},
+    }
+    await client.apply(status, field_manager="kubecore-status", subresource="status")
+    got = await client.get("v1", "Service", "svc", namespace=namespace, subresource="status")
+    assert [i["ip"] for i in got["status"]["loadBalancer"]["ingress"]] == ["192.0.2.1"]
+    # a status write through the main resource is ignored by the API server
+    await client.patch("v1", "Service", "svc", {"status": {"loadBalancer": {"ingress": []}}}, namespace=namespace)
+    still = await client.get("v1", "Service", "svc", namespace=namespace)
+    assert [i["ip"] for i in still["status"]["loadBalancer"]["ingress"]] == ["192.0.2.1"]
+
+
+async def test_delete_with_propagation_policy_and_preconditions(client: Client, namespace: str) -> None:
+    created = await client.create(configmap("d"), namespace=namespace)
+    with pytest.raises(Conflict):
+        await client.delete("v1", "ConfigMap", "d", namespace=namespace, preconditions={"uid": "not-the-uid"})
+    deleting = await client.delete(
+        "v1",
+        "ConfigMap",
+        "d",
+        namespace=namespace,
+        propagation_policy="Foreground",
+        preconditions={"uid": created["metadata"]["uid"]},
+    )
+    # Foreground: the object stays, marked, until the garbage collector has deleted its dependents
+    assert deleting["metadata"]["finalizers"] == ["foregroundDeletion"]
+    assert deleting["metadata"]["deletionTimestamp"]
+    await wait_for_gone(client, "v1", "ConfigMap", "d", namespace)
+
+
+async def wait_for_gone(client: Client, api_version: str, kind: str, name: str, namespace: str) -> None:
+    for _ in range(300):
+        try:
+            await client.get(api_version, kind, name, namespace=namespace)
+        except NotFound:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{kind} {name} was never deleted")
+
+
+async def test_cluster_scoped_kind_ignores_namespace(client: Client) -> None:
+    ns = await client.get("v1", "Namespace", "default", namespace="ignored")
+    assert ns["metadata"]["name"] == "default"
+
+
+async def test_unknown_kind_raises_no_match(client: Client) -> None:
+    with pytest.raises(NoMatchError) as err:
+        await client.get("example.com/v1", "Nope", "x")
+    assert 'no matches for kind "Nope"' in str(err.value)
+
+
+CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "widgets.kubecore.test"},
+    "spec": {
+        "group": "kubecore.test",
+        "names": {"kind": "Widget", "plural": "widgets", "singular": "widget", "listKind": "WidgetList"},
+        "scope": "Namespaced",
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+                "subresources": {"status": {}},
+            }
+        ],
+    },
+}
+
+
+async def test_crd_installed_after_discovery_is_found(client: Client, cluster: Cluster, namespace: str) -> None:
+    await client.resource("v1", "ConfigMap")  # discovery is now cached, without the CRD
+    await client.apply(CRD, field_manager="kubecore-test")
+    try:
+        widget = {"apiVersion": "kubecore.test/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"n": 1}}
+        created = await created_when_served(client, widget, namespace)
+        assert created["spec"] == {"n": 1}
+        info = await client.resource("kubecore.test/v1", "Widget")
+        assert info.resource == "widgets" and info.namespaced and "status" in info.subresources
+    finally:
+        await client.delete("apiextensions.k8s.io/v1", "CustomResourceDefinition", "widgets.kubecore.test")
+
+
+async def created_when_served(client: Client, obj: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """Create `obj` as soon as its CRD is served; each NoMatch already refreshed discovery once."""
+    for _ in range(100):
+        try:
+            return await client.create(obj, namespace=namespace)
+        except NoMatchError:
+            await asyncio.sleep(0.1)  # CRD not established yet: the next call refreshes discovery again
+    raise AssertionError("CRD kind never became available")
