@@ -103,16 +103,3 @@ def ensure_binaries(progress: bool = True) -> Path:
             shutil.rmtree(staging, ignore_errors=True)
     return target
 
-
-def main() -> int:
-    """`python -m devcluster.build`: build (or find) the binaries and print their directory."""
-    try:
-        print(ensure_binaries())
-    except BuildError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -120,6 +120,10 @@ class Cluster:
         """Which components have a live process that we started."""
         return {name: tracked_pid(self.state_dir, name) is not None for name in COMPONENTS}
 
+    def ready(self) -> bool:
+        """Whether the API server answers /readyz with ok."""
+        return self._get("/readyz") == "ok"
+
     def start(self, timeout: float = 90.0) -> None:
         """Bring every component up and wait until Pods can be created and scheduled onto the fake node."""
         if all(self.running().values()):
@@ -133,7 +137,7 @@ class Cluster:
         deadline = time.monotonic() + timeout
         spawn(self.state_dir, "etcd", self._etcd_argv())
         spawn(self.state_dir, "kube-apiserver", self._apiserver_argv(binaries, pki))
-        self._wait("the API server to report /readyz ok", deadline, lambda: self._get("/readyz") == "ok")
+        self._wait("the API server to report /readyz ok", deadline, self.ready)
         spawn(self.state_dir, "kube-controller-manager", self._controller_manager_argv(binaries, pki))
         spawn(self.state_dir, "kube-scheduler", self._scheduler_argv(binaries))
         spawn(self.state_dir, "kwok", self._kwok_argv(binaries))
