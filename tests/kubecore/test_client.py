@@ -9,6 +9,7 @@ import pytest
 
 from devcluster import Cluster
 from kubecore import AlreadyExists, Client, Conflict, NoMatchError, NotFound
+from tests.kubecore.waiting import until
 
 pytestmark = pytest.mark.cluster
 
@@ -134,13 +135,14 @@ async def test_delete_with_propagation_policy_and_preconditions(client: Client, 
 
 
 async def wait_for_gone(client: Client, api_version: str, kind: str, name: str, namespace: str) -> None:
-    for _ in range(300):
+    async def gone() -> bool:
         try:
             await client.get(api_version, kind, name, namespace=namespace)
         except NotFound:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{kind} {name} was never deleted")
+            return True
+        return False
+
+    await until(f"{kind} {name} to be deleted", gone)
 
 
 async def test_cluster_scoped_kind_ignores_namespace(client: Client) -> None:
