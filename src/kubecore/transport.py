@@ -103,7 +103,7 @@ class Transport:
         self._auth = Authenticator(config)
         self._bucket = TokenBucket(qps, burst) if qps > 0 else None
         self._session: aiohttp.ClientSession | None = None
-        self._ssl: tuple[Credential, ssl.SSLContext | bool] | None = None
+        self._ssl: tuple[tuple[bytes | None, bytes | None], ssl.SSLContext | bool] | None = None
 
     async def __aenter__(self) -> Transport:
         self._session = aiohttp.ClientSession(
@@ -189,9 +189,12 @@ class Transport:
         attempt = 0
         while True:
             await self._throttle()
+            credential = await self._auth.credential()
             headers = {"Accept": accept}
             if data is not None:
                 headers["Content-Type"] = content_type
+            if credential.token:
+                headers["Authorization"] = f"Bearer {credential.token}"
             started = time.monotonic()
             try:
                 resp = await self._session.request(
@@ -199,8 +202,8 @@ class Transport:
                     self.config.server + path,
                     params=params,
                     data=data,
-                    headers=await self._auth_headers(headers),
-                    ssl=await self._ssl_for_request(),
+                    headers=headers,
+                    ssl=self._ssl_for(credential),
                     server_hostname=self.config.tls_server_name,
                     timeout=timeouts,
                 )
@@ -233,23 +236,13 @@ class Transport:
             if delay > 0:
                 await asyncio.sleep(delay)
 
-    async def _auth_headers(self, headers: dict[str, str]) -> dict[str, str]:
-        credential = await self._auth.credential()
-        if credential.token:
-            headers["Authorization"] = f"Bearer {credential.token}"
-        return headers
-
-    async def _ssl_for_request(self) -> ssl.SSLContext | bool:
+    def _ssl_for(self, credential: Credential) -> ssl.SSLContext | bool:
         """Rebuild the TLS context only when the credential's certificate changed (exec plugins)."""
-        credential = await self._auth.credential()
         cached = self._ssl
-        if cached is None or (cached[0].client_cert_data, cached[0].client_key_data) != (
-            credential.client_cert_data,
-            credential.client_key_data,
-        ):
-            self._ssl = (credential, ssl_context(self.config, credential))
-        assert self._ssl is not None
-        return self._ssl[1]
+        pair = (credential.client_cert_data, credential.client_key_data)
+        if cached is None or cached[0] != pair:
+            cached = self._ssl = (pair, ssl_context(self.config, credential))
+        return cached[1]
 
 
 def _retriable_failure(method: str, exc: BaseException) -> bool:
