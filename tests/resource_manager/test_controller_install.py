@@ -1,0 +1,40 @@
+"""`resource-manager install-crds` against the real control plane."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devcluster import Cluster
+from resource_manager.crd import CRD_NAME
+
+pytestmark = pytest.mark.cluster
+
+CLI = str(Path(sys.executable).with_name("resource-manager"))
+
+
+def test_install_crds_applies_the_shipped_crd_and_waits_for_established(cluster: Cluster) -> None:
+    command = [CLI, "install-crds", "--kubeconfig", str(cluster.kubeconfig)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"customresourcedefinition {CRD_NAME} established" in done.stdout
+    crd = json.loads(cluster.kubectl("get", "crd", CRD_NAME, "-o", "json", "--show-managed-fields").stdout)
+    established = [c for c in crd["status"]["conditions"] if c["type"] == "Established"]
+    assert established and established[0]["status"] == "True"
+    managers = {(m["manager"], m["operation"]) for m in crd["metadata"]["managedFields"]}
+    assert ("resource-manager", "Apply") in managers
+    assert "mr" in crd["spec"]["names"]["shortNames"]
+    # the kind is served: the short name resolves
+    assert cluster.kubectl("get", "mr", "-A").returncode == 0
+
+
+def test_install_crds_with_a_bad_kubeconfig_exits_3_with_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.kubeconfig"
+    done = subprocess.run([CLI, "install-crds", "--kubeconfig", str(missing)], capture_output=True, text=True)
+    assert done.returncode == 3
+    assert done.stderr.strip().count("\n") == 0
+    assert str(missing) in done.stderr and "Traceback" not in done.stderr
