@@ -21,12 +21,28 @@ from kubecore.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from kubecore.informer import Informer
+from kubecore.leaderelection import LeaderElector
 from kubecore.mapping import ResourceInfo, RESTMapper
+from kubecore.ratelimit import (
+    Backoff,
+    BucketRateLimiter,
+    ItemExponentialRateLimiter,
+    MaxOfRateLimiter,
+    RateLimiter,
+    TokenBucket,
+    default_controller_rate_limiter,
+)
+from kubecore.reflector import Reflector, ReflectorSink
+from kubecore.store import IndexFunc, Store, namespace_index, object_key
+from kubecore.workqueue import ShutDown, WorkQueue
 
 __all__ = [
     "AlreadyExists",
     "ApiError",
+    "Backoff",
     "BadRequest",
+    "BucketRateLimiter",
     "Client",
     "ClusterConfig",
     "ConfigError",
@@ -34,16 +50,31 @@ __all__ = [
     "ExecConfig",
     "Forbidden",
     "Gone",
+    "IndexFunc",
+    "Informer",
     "Invalid",
+    "ItemExponentialRateLimiter",
     "KubeError",
+    "LeaderElector",
+    "MaxOfRateLimiter",
     "NoMatchError",
     "NotFound",
     "RESTMapper",
+    "RateLimiter",
+    "Reflector",
+    "ReflectorSink",
     "ResourceInfo",
     "ServerError",
+    "ShutDown",
+    "Store",
+    "TokenBucket",
     "TooManyRequests",
     "Unauthorized",
+    "WorkQueue",
+    "default_controller_rate_limiter",
     "load_config",
     "load_incluster",
     "load_kubeconfig",
+    "namespace_index",
+    "object_key",
 ]
