@@ -13,12 +13,13 @@ from typing import Any, Literal
 import orjson
 
 from kubecore.config import ClusterConfig
-from kubecore.errors import KubeError, error_from_status
+from kubecore.errors import Gone, KubeError, error_from_status
 from kubecore.mapping import ResourceInfo, RESTMapper
 from kubecore.paths import query, resource_path
 from kubecore.transport import Transport
 
 Obj = dict[str, Any]
+Items = list[Obj]  # (the class below has a method named `list`)
 Patch = dict[str, Any] | list[Any]  # merge/strategic patches are objects, JSON patches are lists
 PatchType = Literal["merge", "json", "strategic"]
 PropagationPolicy = Literal["Foreground", "Background", "Orphan"]
@@ -49,11 +50,19 @@ def _identity(obj: Obj) -> tuple[str, str, str]:
 class Client:
     """Async client of one cluster; use as `async with Client(config) as client:`."""
 
-    def __init__(self, config: ClusterConfig, *, name: str = "default", qps: float = 50.0, burst: int = 100) -> None:
+    def __init__(
+        self,
+        config: ClusterConfig,
+        *,
+        name: str = "default",
+        qps: float = 50.0,
+        burst: int = 100,
+        max_retries: int = 5,
+    ) -> None:
         self.config = config
         self.name = name
         self.namespace = config.namespace
-        self.transport = Transport(config, name=name, qps=qps, burst=burst)
+        self.transport = Transport(config, name=name, qps=qps, burst=burst, max_retries=max_retries)
         self.mapper = RESTMapper(self.transport)
 
     async def __aenter__(self) -> Client:
@@ -116,30 +125,15 @@ class Client:
         info = await self.resource(api_version, kind)
         path = resource_path(info, namespace=namespace)
         accept = METADATA_LIST_ACCEPT if metadata_only else "application/json"
-        items: list[Obj] = []
-        resource_version = ""
-        cont: str | None = None
-        while True:
-            params = query(
-                labelSelector=label_selector,
-                fieldSelector=field_selector,
-                limit=limit or None,
-                **{"continue": cont},
-            )
-            page: Obj = await self.transport.request("GET", path, params=params, accept=accept)
-            meta = page.get("metadata") or {}
-            resource_version = resource_version or meta.get("resourceVersion", "")
-            items.extend(page.get("items") or [])
-            cont = meta.get("continue") or None
-            if not cont:
-                break
+        selectors = query(labelSelector=label_selector, fieldSelector=field_selector)
+        try:
+            items, resource_version = await self._pages(path, selectors, accept, limit)
+        except Gone:
+            # the continue token expired (history compacted mid-list): one unpaginated list, like
+            # client-go's pager, rather than failing
+            items, resource_version = await self._pages(path, selectors, accept, 0)
         item_api_version, item_kind = (
-            ("meta.k8s.io/v1", "PartialObjectMetadata")
-            if metadata_only
-            else (
-                info.api_version,
-                info.kind,
-            )
+            ("meta.k8s.io/v1", "PartialObjectMetadata") if metadata_only else (info.api_version, info.kind)
         )
         for item in items:
             item.setdefault("apiVersion", item_api_version)
@@ -150,6 +144,21 @@ class Client:
             "metadata": {"resourceVersion": resource_version},
             "items": items,
         }
+
+    async def _pages(self, path: str, selectors: dict[str, str], accept: str, limit: int) -> tuple[Items, str]:
+        """Items of every page and the resourceVersion of the snapshot (the first page's)."""
+        items: Items = []
+        resource_version = ""
+        cont: str | None = None
+        while True:
+            params = {**selectors, **query(limit=limit or None, **{"continue": cont})}
+            page: Obj = await self.transport.request("GET", path, params=params, accept=accept)
+            meta = page.get("metadata") or {}
+            resource_version = resource_version or meta.get("resourceVersion", "")
+            items.extend(page.get("items") or [])
+            cont = meta.get("continue") or None
+            if not cont:
+                return items, resource_version
 
     async def create(
         self,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from devcluster import Cluster
-from kubecore import AlreadyExists, Client, Conflict, NoMatchError, NotFound
+from kubecore import AlreadyExists, Client, Conflict, NoMatchError, NotFound, TooManyRequests, load_kubeconfig
 from tests.kubecore.waiting import until
 
 pytestmark = pytest.mark.cluster
@@ -198,3 +198,34 @@ async def created_when_served(client: Client, obj: dict[str, Any], namespace: st
         except NoMatchError:
             await asyncio.sleep(0.1)  # CRD not established yet: the next call refreshes discovery again
     raise AssertionError("CRD kind never became available")
+
+
+async def test_429_is_retried_then_raised_with_the_servers_reason(
+    cluster: Cluster, client: Client, namespace: str
+) -> None:
+    """An eviction blocked by a PodDisruptionBudget answers 429: retried with backoff, then raised."""
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": {"app": "p"}},
+           "spec": {"containers": [{"name": "c", "image": "nginx"}]}}  # fmt: skip
+    pdb = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "pdb"},
+           "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "p"}}}}  # fmt: skip
+    await client.create(pod, namespace=namespace)
+
+    async def pod_ready() -> bool:
+        status = (await client.get("v1", "Pod", "p", namespace=namespace)).get("status", {})
+        return any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", []))
+
+    await until("the pod to be ready", pod_ready)
+    await client.create(pdb, namespace=namespace)  # after readiness: its first sync counts the pod
+
+    async def budget_blocks() -> bool:
+        status = (await client.get("policy/v1", "PodDisruptionBudget", "pdb", namespace=namespace)).get("status", {})
+        return bool(status.get("currentHealthy") == 1 and status.get("disruptionsAllowed") == 0)
+
+    await until("the disruption budget to count the running pod", budget_blocks)
+    eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "p", "namespace": namespace}}
+    async with Client(load_kubeconfig([cluster.kubeconfig]), max_retries=2) as c:
+        with pytest.raises(TooManyRequests) as err:
+            await c.transport.request("POST", f"/api/v1/namespaces/{namespace}/pods/p/eviction", body=eviction)
+        assert c.transport.stats.count("POST", 429) == 3  # first try + 2 retries
+    assert err.value.details["causes"][0]["reason"] == "DisruptionBudget"
+    assert "disruption budget" in err.value.message
