@@ -1,0 +1,232 @@
+"""Server-side apply of an MR's desired objects into the target cluster (network: target client).
+
+Why this shape (spec §10.1, §10.7): objects are applied one by one in install order with our field
+manager; a CRD of the same MR is awaited until Established right before its first custom resource
+(CRDs sort earlier, so several establish in parallel meanwhile); a failing object never stops the
+round: every failure is collected as a value with the message GRM would write, so the condition can
+list them all. An object another ManagedResource owns is refused (§10.4) before any write.
+
+Per object: GET the live object → ownership check → :func:`merge.plan_apply` → SSA (forced: GRM's
+last-writer-wins on the fields of the manifest) → JSON merge patch deleting the label/annotation keys
+GRM's three-way merge drops. A 422 on an update with ``delete-on-invalid-update`` (or an immutable
+ConfigMap/Secret) deletes the object so that the next round re-creates it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import structlog
+
+from kubecore import ApiError, Client, Invalid, KubeError, NoMatchError, NotFound
+from resource_manager import annotations as ann
+from resource_manager.conditions import apply_error
+from resource_manager.desired import DesiredObject, type_meta_problem
+from resource_manager.equivalences import Equivalences
+from resource_manager.established import NotEstablished, wait_established
+from resource_manager.identity import display_name
+from resource_manager.install_order import crd_index, defining_crd
+from resource_manager.merge import MergeError, MergeOptions, hpa_target_keys, is_horizontally_scaled, plan_apply
+from resource_manager.origin import ownership_conflict, release_patch
+
+FIELD_MANAGER = "resource-manager"
+log = structlog.get_logger("resource_manager.apply")
+
+Obj = dict[str, Any]
+OptionsFor = Callable[[DesiredObject, bool], MergeOptions]
+"""``options_for(desired, horizontally_scaled)``: the merge inputs of one object (old labels etc.)."""
+
+
+class Failure(NamedTuple):
+    """One object that could not be applied (or deleted / released); ``message`` is GRM's text."""
+
+    name: str
+    message: str
+
+
+class ApplyResult(NamedTuple):
+    applied: list[str]
+    """Identity keys of the objects applied (or left alone as ``ignore``) in this round."""
+    failures: list[Failure]
+
+
+def error_text(exc: Exception) -> str:
+    """The error as GRM words it: the API server's own message, not our request line."""
+    if isinstance(exc, ApiError):
+        return exc.message or str(exc)
+    return str(exc)
+
+
+async def get_live(client: Client, api_version: str, kind: str, name: str, namespace: str | None) -> Obj | None:
+    """The live object, or ``None`` when it (or its kind) does not exist in the target."""
+    try:
+        return await client.get(api_version, kind, name, namespace=namespace)
+    except (NotFound, NoMatchError):
+        return None
+
+
+def _still_present(keys: Iterable[str], current: Mapping[str, str]) -> list[str]:
+    return [k for k in keys if k in current]
+
+
+def _removal_patch(remove_labels: Iterable[str], remove_annotations: Iterable[str], result: Obj) -> Obj | None:
+    """Merge patch deleting the keys GRM's merge drops that are still on the object after the apply."""
+    metadata: Obj = {}
+    labels = _still_present(remove_labels, ann.labels_of(result))
+    annotations = _still_present(remove_annotations, ann.annotations_of(result))
+    if labels:
+        metadata["labels"] = dict.fromkeys(labels)
+    if annotations:
+        metadata["annotations"] = dict.fromkeys(annotations)
+    return {"metadata": metadata} if metadata else None
+
+
+class Applier:
+    """Applies desired objects of one MR; one instance per reconcile round."""
+
+    def __init__(
+        self,
+        client: Client,
+        origin: str,
+        options_for: OptionsFor,
+        equivalences: Equivalences,
+        *,
+        crd_wait: float = 30.0,
+    ) -> None:
+        self.client = client
+        self.origin = origin
+        self.options_for = options_for
+        self.equivalences = equivalences
+        self.crd_wait = crd_wait
+        self._established: dict[str, str | None] = {}  # CRD name -> None (established) or the problem
+
+    async def apply_all(self, objects: Sequence[DesiredObject]) -> ApplyResult:
+        """Apply ``objects`` (already in install order), continuing past failures."""
+        scaled_keys = await self._hpa_targets(objects)
+        crds = crd_index(d.obj for d in objects)
+        applied: list[str] = []
+        failures: list[Failure] = []
+        for desired in objects:
+            failure = await self._crd_not_established(desired.obj, crds)
+            if failure is None:
+                failure = await self._apply_one(desired, scaled_keys)
+            if failure is None:
+                applied.append(desired.key)
+            else:
+                log.info("apply failed", object=failure.name, origin=self.origin)
+                failures.append(failure)
+        return ApplyResult(applied, failures)
+
+    async def _crd_not_established(self, obj: Obj, crds: Mapping[tuple[str, str], str]) -> Failure | None:
+        """Wait (once per CRD and round) for the CRD of the same MR that defines ``obj``'s kind."""
+        crd = defining_crd(obj, crds)
+        if crd is None:
+            return None
+        if crd not in self._established:
+            try:
+                await wait_established(self.client, crd, within=self.crd_wait)
+                self._established[crd] = None
+            except (KubeError, NotEstablished) as exc:
+                self._established[crd] = error_text(exc)
+        problem = self._established[crd]
+        if problem is None:
+            return None
+        name = display_name(obj)
+        return Failure(name, apply_error(name, problem))
+
+    async def _hpa_targets(self, objects: Sequence[DesiredObject]) -> set[str]:
+        """HPA scale targets, listed once per round and only if a scalable kind is desired."""
+        if not any(d.obj.get("kind") in ("Deployment", "StatefulSet") for d in objects):
+            return set()
+        try:
+            hpas = await self.client.list("autoscaling/v1", "HorizontalPodAutoscaler")
+        except NoMatchError:
+            return set()
+        return hpa_target_keys(hpas["items"])
+
+    async def _apply_one(self, desired: DesiredObject, scaled_keys: set[str]) -> Failure | None:
+        obj = desired.obj
+        name = display_name(obj)
+        problem = type_meta_problem(obj)
+        if problem is not None:
+            return Failure(name, apply_error(name, problem))
+        live: Obj | None = None
+        try:
+            meta = obj.get("metadata") or {}
+            live = await get_live(
+                self.client, obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace")
+            )
+            conflict = ownership_conflict(live, self.origin)
+            if conflict is not None:
+                return Failure(name, conflict.message)
+            scaled = is_horizontally_scaled(obj, scaled_keys, self.equivalences)
+            plan = plan_apply(obj, live, self.options_for(desired, scaled))
+            result = live
+            if plan.body is not None:
+                result = await self.client.apply(plan.body, field_manager=FIELD_MANAGER, force=True)
+            patch = _removal_patch(plan.remove_labels, plan.remove_annotations, result or {})
+            if patch is not None and result is not None:
+                await self.client.patch(
+                    obj["apiVersion"], obj["kind"], meta.get("name", ""), patch, namespace=meta.get("namespace")
+                )
+        except Invalid as exc:
+            if live is not None:
+                return await self._delete_on_invalid_update(obj, live, exc)
+            return Failure(name, apply_error(name, error_text(exc)))
+        except (KubeError, MergeError, ann.AnnotationError, NotEstablished) as exc:
+            return Failure(name, apply_error(name, error_text(exc)))
+        return None
+
+    async def _delete_on_invalid_update(self, obj: Obj, live: Obj, exc: Invalid) -> Failure:
+        """GRM's delete-on-invalid-update: delete now, fail this round, re-create in the next one."""
+        name = display_name(obj)
+        merged = {**ann.annotations_of(live), **ann.annotations_of(obj)}
+        causes = exc.details.get("causes") or []
+        if not ann.delete_on_invalid_update(obj["apiVersion"], obj["kind"], merged, causes):
+            return Failure(name, apply_error(name, error_text(exc)))
+        meta = obj.get("metadata") or {}
+        try:
+            policy = ann.deletion_propagation(merged)
+            await self.client.delete(
+                obj["apiVersion"],
+                obj["kind"],
+                meta.get("name", ""),
+                namespace=meta.get("namespace"),
+                propagation_policy=policy,  # type: ignore[arg-type]
+            )
+        except NotFound:
+            pass
+        except (KubeError, ann.AnnotationError) as delete_exc:
+            return Failure(
+                name, f"error deleting object \"{name}\" after 'invalid' update error: {error_text(delete_exc)}"
+            )
+        log.info("deleted object after invalid update", object=name, origin=self.origin)
+        return Failure(
+            name,
+            f"deleted object \"{name}\" because of 'invalid' update error, and 'delete-on-invalid-update' annotation "
+            f"on object or the resource is an immutable ConfigMap/Secret: {error_text(exc)}",
+        )
+
+
+async def release_orphans(client: Client, references: Iterable[Mapping[str, Any]], origin: str) -> list[Failure]:
+    """Remove origin/description from previously managed objects now in ``mode: Ignore`` (if still ours)."""
+    failures: list[Failure] = []
+    for ref in references:
+        name = display_name(ref)
+        try:
+            live = await get_live(client, ref["apiVersion"], ref["kind"], ref["name"], ref.get("namespace"))
+        except KubeError as exc:
+            failures.append(Failure(name, f'error getting object "{name}": {error_text(exc)}'))
+            continue
+        patch = release_patch(live, origin)
+        if patch is None:
+            continue
+        try:
+            await client.patch(ref["apiVersion"], ref["kind"], ref["name"], patch, namespace=ref.get("namespace"))
+        except (NotFound, NoMatchError):
+            continue
+        except KubeError as exc:
+            failures.append(Failure(name, f'error patching object "{name}": {error_text(exc)}'))
+        log.info("released orphaned object", object=name, origin=origin)
+    return failures

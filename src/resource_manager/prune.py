@@ -1,0 +1,174 @@
+"""Deleting objects that left an MR's desired set (or all of them when the MR goes), network: target.
+
+Why waves instead of GRM's parallel, unordered deletion (spec §3.5, §10.7, GRM #4853): the waves of
+:func:`install_order.prune_waves` are deleted one after the other and a wave must be *gone* before the
+next one starts, so workloads disappear before the ConfigMaps/Secrets they mount and Namespaces go
+last. A wave that is still pending after a short wait ends the pass; the reconciler reports
+``DeletionPending`` and comes back.
+
+Per object, as GRM: GET (already gone → done) → ``keep-object`` on the live object keeps it → for a
+StatefulSet with ``deletePersistentVolumeClaims`` its PVCs go first → DELETE (foreground for the
+``apps``, ``extensions`` and ``batch`` groups) → ``finalize-deletion-after`` strips stuck finalizers
+once the grace period has passed. An object counts as gone only when the API server says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal, NamedTuple
+
+import structlog
+
+from kubecore import Client, KubeError, NoMatchError, NotFound
+from resource_manager import annotations as ann
+from resource_manager.apply import Failure, error_text, get_live
+from resource_manager.conditions import deletion_failed_error, deletion_pending_error
+from resource_manager.identity import display_name, group_of, key_of
+from resource_manager.install_order import prune_waves
+from resource_manager.inventory import keep_on_prune
+
+log = structlog.get_logger("resource_manager.prune")
+
+Obj = dict[str, Any]
+Propagation = Literal["Foreground", "Background", "Orphan"]
+_FOREGROUND_GROUPS = frozenset({"apps", "extensions", "batch"})
+
+
+class PruneResult(NamedTuple):
+    done: list[str]
+    """Identity keys no longer to be tracked: gone, or kept by ``keep-object``."""
+    pending: list[str]
+    """GRM's ``deletion of old resource "…" is still pending[: <error>]`` messages."""
+    failures: list[Failure]
+    """GRM's ``error during deletion of old resource "…": <error>`` messages."""
+
+    @property
+    def complete(self) -> bool:
+        return not self.pending and not self.failures
+
+
+class _Outcome(NamedTuple):
+    key: str
+    state: Literal["done", "pending", "failed"]
+    message: str = ""
+
+
+class Pruner:
+    """Deletes old objects wave by wave; one instance per reconcile round."""
+
+    def __init__(self, client: Client, *, delete_pvcs: bool, wave_wait: float = 5.0) -> None:
+        self.client = client
+        self.delete_pvcs = delete_pvcs
+        self.wave_wait = wave_wait
+
+    async def prune(self, references: Iterable[Mapping[str, Any]]) -> PruneResult:
+        """Delete ``references`` (``status.resources`` entries); stops at the first wave not yet gone."""
+        result = PruneResult([], [], [])
+        for wave in prune_waves(references):
+            outcomes = await asyncio.gather(*(self._delete_one(ref) for ref in wave))
+            outcomes = await self._wait_gone(wave, list(outcomes))
+            for outcome in outcomes:
+                if outcome.state == "done":
+                    result.done.append(outcome.key)
+                elif outcome.state == "pending":
+                    result.pending.append(outcome.message)
+                else:
+                    result.failures.append(Failure(outcome.key, outcome.message))
+            if not result.complete:
+                break
+        return result
+
+    async def _delete_one(self, ref: Mapping[str, Any]) -> _Outcome:
+        key, name = key_of(ref), display_name(ref)
+        api_version, kind, namespace = ref.get("apiVersion") or "", ref.get("kind") or "", ref.get("namespace")
+        try:
+            live = await get_live(self.client, api_version, kind, ref.get("name") or "", namespace)
+            if live is None:
+                return _Outcome(key, "done")
+            kept_because = keep_on_prune(live, garbage_collector_enabled=False)
+            if kept_because is not None:
+                log.info("keeping object", object=name, because=kept_because)
+                return _Outcome(key, "done")
+            if self.delete_pvcs:
+                await self._delete_statefulset_pvcs(live)
+            deleted = await self._delete(live)
+            if deleted is None:
+                return _Outcome(key, "done")
+            await self._finalize_if_due(deleted)
+        except ann.AnnotationError as exc:
+            return _Outcome(key, "pending", deletion_pending_error(name, str(exc)))
+        except KubeError as exc:
+            return _Outcome(key, "failed", deletion_failed_error(name, error_text(exc)))
+        log.info("deleting object", object=name)
+        return _Outcome(key, "pending", deletion_pending_error(name))
+
+    async def _delete(self, live: Obj) -> Obj | None:
+        """DELETE; returns the object while it is still being deleted, ``None`` once it is gone."""
+        meta = live["metadata"]
+        policy: Propagation | None = (
+            "Foreground" if group_of(live.get("apiVersion") or "") in _FOREGROUND_GROUPS else None
+        )
+        try:
+            answer = await self.client.delete(
+                live["apiVersion"],
+                live["kind"],
+                meta["name"],
+                namespace=meta.get("namespace"),
+                propagation_policy=policy,
+            )
+        except (NotFound, NoMatchError):
+            return None
+        if answer.get("kind") == "Status" or not (answer.get("metadata") or {}).get("deletionTimestamp"):
+            return None
+        return answer
+
+    async def _delete_statefulset_pvcs(self, live: Obj) -> None:
+        """GRM's ``cleanupStatefulSet``: PVCs matching the selector go before the StatefulSet."""
+        spec = live.get("spec") or {}
+        if live.get("kind") != "StatefulSet" or not spec.get("volumeClaimTemplates"):
+            return
+        match_labels = (spec.get("selector") or {}).get("matchLabels") or {}
+        selector = ",".join(f"{k}={v}" for k, v in sorted(match_labels.items()))
+        namespace = live["metadata"].get("namespace")
+        claims = await self.client.list("v1", "PersistentVolumeClaim", namespace=namespace, label_selector=selector)
+        for claim in claims["items"]:
+            try:
+                await self.client.delete("v1", "PersistentVolumeClaim", claim["metadata"]["name"], namespace=namespace)
+            except NotFound:
+                continue
+            log.info("deleted PersistentVolumeClaim of StatefulSet", claim=claim["metadata"]["name"])
+
+    async def _finalize_if_due(self, obj: Obj) -> None:
+        """``finalize-deletion-after``: strip all finalizers once deletionTimestamp + grace has passed."""
+        if not ann.finalizers_due_for_removal(obj, datetime.now(UTC)):
+            return
+        meta = obj["metadata"]
+        log.info("removing finalizers (finalize-deletion-after elapsed)", object=display_name(obj))
+        await self.client.patch(
+            obj["apiVersion"],
+            obj["kind"],
+            meta["name"],
+            {"metadata": {"finalizers": None}},
+            namespace=meta.get("namespace"),
+        )
+
+    async def _wait_gone(self, wave: Sequence[Mapping[str, Any]], outcomes: list[_Outcome]) -> list[_Outcome]:
+        """Give pending objects of a wave up to ``wave_wait`` seconds to disappear (polling GETs)."""
+        refs = {key_of(ref): ref for ref in wave}
+        deadline = time.monotonic() + self.wave_wait
+        delay = 0.05
+        while any(o.state == "pending" for o in outcomes) and time.monotonic() < deadline:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
+            outcomes = [await self._recheck(refs[o.key], o) if o.state == "pending" else o for o in outcomes]
+        return outcomes
+
+    async def _recheck(self, ref: Mapping[str, Any], outcome: _Outcome) -> _Outcome:
+        try:
+            live = await get_live(self.client, ref["apiVersion"], ref["kind"], ref["name"], ref.get("namespace"))
+        except KubeError:
+            return outcome
+        return outcome if live is not None else _Outcome(outcome.key, "done")
