@@ -1,16 +1,41 @@
 """kstatus: the status of Kubernetes objects, computed exactly as the Go kstatus does.
 
-`compute`, `augment` and `aggregate` are pure functions over plain dicts.  Importing this package
-is cheap: the CLI (typer, rich) and the CEL engine are only imported where they are used.
+`compute`, `augment` and `aggregate` are pure functions over plain dicts.  The names below are
+loaded on first use (PEP 562), so that `kstatus --help`, which imports this package, stays fast;
+typer, rich and the CEL engine are only imported where they are used.
 """
 
-from kstatus.aggregate import aggregate
-from kstatus.augment import augment
-from kstatus.compute import compute
-from kstatus.conditions import crd_conditions, legacy_conditions_fn, object_conditions
-from kstatus.options import Options
-from kstatus.result import ComputeError, Condition, Result, Status
+from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kstatus.aggregation import aggregate as aggregate
+    from kstatus.augmentation import augment as augment
+    from kstatus.conditions import crd_conditions as crd_conditions
+    from kstatus.conditions import legacy_conditions_fn as legacy_conditions_fn
+    from kstatus.conditions import object_conditions as object_conditions
+    from kstatus.options import Options as Options
+    from kstatus.pipeline import compute as compute
+    from kstatus.result import ComputeError as ComputeError
+    from kstatus.result import Condition as Condition
+    from kstatus.result import Result as Result
+    from kstatus.result import Status as Status
+
+_EXPORTS = {
+    "ComputeError": "kstatus.result",
+    "Condition": "kstatus.result",
+    "Options": "kstatus.options",
+    "Result": "kstatus.result",
+    "Status": "kstatus.result",
+    "aggregate": "kstatus.aggregation",
+    "augment": "kstatus.augmentation",
+    "compute": "kstatus.pipeline",
+    "crd_conditions": "kstatus.conditions",
+    "legacy_conditions_fn": "kstatus.conditions",
+    "object_conditions": "kstatus.conditions",
+}
 __all__ = [
     "ComputeError",
     "Condition",
@@ -24,3 +49,12 @@ __all__ = [
     "legacy_conditions_fn",
     "object_conditions",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kstatus' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kstatus.compute import rule_key
 from kstatus.fields import conditions_of, type_name
+from kstatus.pipeline import rule_key
 from kstatus.result import ComputeError, Condition, Result
 from kstatus.rules_core import CORE_RULES, Rule
 from kstatus.rules_core import crd_conditions as _crd_rule

@@ -11,9 +11,9 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from kstatus.compute import compute
 from kstatus.fields import as_go_string, type_name
 from kstatus.options import DEFAULT_OPTIONS, Options
+from kstatus.pipeline import compute
 from kstatus.result import ComputeError
 
 

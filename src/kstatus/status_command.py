@@ -1,0 +1,48 @@
+"""`kstatus status -f`, offline: read manifests, compute, render, and choose the exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from kstatus.manifests_input import ManifestError, read_objects
+from kstatus.offline import exit_code, status_records
+from kstatus.options import Options
+from kstatus.render import render
+
+
+class BadInput(ValueError):
+    """Input the command cannot work with (exit code 3)."""
+
+
+def options_from_flags(*, strict: bool, jobs: str, extended: bool, rules: str | None) -> Options:
+    """The compute options the shared CLI flags select (also for `wait`)."""
+    user_rules = None
+    if rules is not None:
+        from kstatus.user_rules import RulesError, load_rules
+
+        try:
+            user_rules = load_rules(rules)
+        except RulesError as err:
+            raise BadInput(str(err)) from None
+    return Options(
+        strict=strict, jobs="complete" if jobs == "complete" else "default", extended=extended, rules=user_rules
+    )
+
+
+def run_offline_status(
+    sources: Sequence[str], output: str, *, strict: bool, jobs: str, extended: bool, rules: str | None
+) -> int:
+    """Print the status of every object in `sources`; return the exit code."""
+    if not sources:
+        raise BadInput("no input: give manifests with -f FILE|DIR|-")
+    options = options_from_flags(strict=strict, jobs=jobs, extended=extended, rules=rules)
+    try:
+        objects = read_objects(sources)
+    except ManifestError as err:
+        raise BadInput(str(err)) from None
+    if not objects:
+        raise BadInput(f"no objects found in {', '.join(sources)}")
+    records = status_records(objects, options)
+    render(records, output, sys.stdout)
+    return exit_code(records)
