@@ -42,6 +42,9 @@ _GO_INT = re.compile(r"([-+]?)(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|0[0-7]*|
 _GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _INT64 = range(-(2**63), 2**63)
 _UINT64 = range(2**64)
+# A document may hold at most this many values per byte (plus a floor): more means alias expansion.
+_NODES_PER_BYTE = 10
+_MIN_NODES = 100_000
 # Go encodes float64 values below this magnitude without an exponent, so integral ones are ints.
 _PLAIN_FLOAT_LIMIT = 1e21
 
@@ -120,12 +123,25 @@ def _key(key: object) -> str:
     raise DocumentError(f"unsupported map key of type: {type(key).__name__}")
 
 
-def _jsonable(value: object) -> object:
+class _Budget:
+    """Node budget of one document: aliases may expand a small document exponentially ("billion laughs")."""
+
+    def __init__(self, size: int) -> None:
+        self.left = _NODES_PER_BYTE * size + _MIN_NODES
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise DocumentError("yaml: document contains excessive aliasing")
+
+
+def _jsonable(value: object, budget: _Budget) -> object:
     """Turn a YAML value into what Go's JSON round trip yields (see module docstring)."""
+    budget.spend()
     if isinstance(value, dict):
-        return {_key(k): _jsonable(v) for k, v in value.items()}
+        return {_key(k): _jsonable(v, budget) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, budget) for v in value]
     if isinstance(value, float):
         if math.isinf(value) or math.isnan(value):
             raise DocumentError(f"json: unsupported value: {value!r}")
@@ -164,7 +180,7 @@ def load_yaml_document(chunk: bytes) -> dict[str, Any] | None:
         raise DocumentError("error converting YAML to JSON: yaml: unsupported complex map key") from None
     finally:
         loader.dispose()
-    return _as_object(_jsonable(data))
+    return _as_object(_jsonable(data, _Budget(len(chunk))))
 
 
 def _reject_constant(name: str) -> object:
@@ -198,6 +214,6 @@ def split_json_stream(text: str) -> list[tuple[object, None] | tuple[None, Docum
         results.append((value, None))
 
 
-def json_object(value: object) -> dict[str, Any] | None:
-    """Normalise one decoded JSON value like Go's float64 round trip and require an object."""
-    return _as_object(_jsonable(value))
+def json_object(value: object, size: int) -> dict[str, Any] | None:
+    """Normalise one decoded JSON value (from ``size`` bytes) like Go's float64 round trip; require an object."""
+    return _as_object(_jsonable(value, _Budget(size)))

@@ -129,7 +129,7 @@ def decode_stream(data: bytes) -> list[dict[str, Any] | go_yaml.DocumentError | 
                 results.append(error)
                 continue
             try:
-                results.append(go_yaml.json_object(value))
+                results.append(go_yaml.json_object(value, len(data)))
             except go_yaml.DocumentError as exc:
                 results.append(exc)
         return results

@@ -223,6 +223,21 @@ def test_values_go_cannot_encode_as_json_are_errors(document: bytes) -> None:
         load_yaml_document(document)
 
 
+def test_alias_bombs_are_errors_not_hangs() -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]"
+        for i in range(12)
+    ]
+    with pytest.raises(DocumentError, match="excessive aliasing"):
+        load_yaml_document("\n".join(lines).encode())
+
+
+def test_moderate_alias_use_is_fine() -> None:
+    doc = load_yaml_document(b"base: &b {p: 1}\nitems: [*b, *b, *b]\n")
+    assert doc == {"base": {"p": 1}, "items": [{"p": 1}] * 3}
+
+
 @pytest.mark.parametrize(("document", "go_type"), [(b"- a\n", "array"), (b"hello\n", "string"), (b"12\n", "number")])
 def test_non_object_documents_are_errors(document: bytes, go_type: str) -> None:
     with pytest.raises(DocumentError, match=f"cannot unmarshal {go_type} into Go value"):
