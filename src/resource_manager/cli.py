@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -60,6 +60,48 @@ def install_crds(kubeconfig: Path | None = KubeconfigOption) -> None:
         raise _fail(str(exc)) from None
     for name in names:
         typer.echo(f"customresourcedefinition {name} established")
+
+
+@app.command()
+def run(
+    kubeconfig: Annotated[
+        Path | None, typer.Option(help="Kubeconfig of the source cluster (default: $KUBECONFIG).")
+    ] = None,
+    target_kubeconfig: Annotated[
+        Path | None,
+        typer.Option(envvar="TARGET_KUBECONFIG", help="Kubeconfig of the target cluster (default: the source)."),
+    ] = None,
+    resource_class: Annotated[str, typer.Option("--class", help="Class of MRs to handle ('*' = all).")] = "resources",
+    namespace: Annotated[list[str] | None, typer.Option(help="Watch MRs only in this namespace (repeatable).")] = None,
+    cluster_id: Annotated[str, typer.Option(help="Origin prefix; '<cluster>' / '<default>' read it.")] = "",
+    workers: Annotated[int, typer.Option(min=1, help="Concurrent reconciles.")] = 5,
+    sync_period: Annotated[float, typer.Option(min=1.0, help="Seconds between resyncs of an MR.")] = 60.0,
+    leader_elect: Annotated[bool, typer.Option(help="Run only while holding a Lease.")] = False,
+    leader_election_namespace: Annotated[str, typer.Option(help="Namespace of the Lease.")] = "kube-system",
+) -> None:
+    """Run the ManagedResource controller until Ctrl-C / SIGTERM."""
+    import aiohttp
+
+    from kubecore import KubeError
+    from resource_manager.run import RunOptions, run_controller
+
+    options = RunOptions(
+        kubeconfig=kubeconfig,
+        target_kubeconfig=target_kubeconfig,
+        resource_class=resource_class,
+        namespaces=tuple(namespace or ()),
+        cluster_id=cluster_id,
+        workers=workers,
+        sync_period=sync_period,
+        leader_elect=leader_elect,
+        lease_namespace=leader_election_namespace,
+    )
+    try:
+        asyncio.run(run_controller(options))
+    except KeyboardInterrupt:
+        pass
+    except (KubeError, aiohttp.ClientError, OSError) as exc:
+        raise _fail(str(exc) or type(exc).__name__) from None
 
 
 @app.command()

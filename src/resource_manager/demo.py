@@ -1,38 +1,147 @@
-"""The README's main job: a real control plane on 127.0.0.1 and what runs on it, until Ctrl-C."""
+"""The README's main job: a real control plane on 127.0.0.1, the controller on it, the examples applied.
+
+Steps: start the control plane → install the CRD → start `resource-manager run` (a child process, its
+log in the demo directory) → apply both examples → show `kubectl get mr`, the injected labels on the
+Deployment, its ReplicaSet and Pods → edit a managed ConfigMap by hand and show the controller
+reverting it → wait for Ctrl-C, then stop the controller and the control plane.
+"""
 
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from devcluster.build import BuildError
 from devcluster.cluster import Cluster, ClusterError
 
 DEMO_DIR = Path(".devcluster/demo")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+APPLIED = '{.status.conditions[?(@.type=="ResourcesApplied")].status}'
+SYNC_PERIOD = "5"
+
+
+class DemoError(Exception):
+    """A demo step did not reach its expected state in time."""
+
+
+def _eventually(what: str, check: Callable[[], bool], seconds: float = 90.0) -> float:
+    """Poll ``check`` until true; return how long it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if check():
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise DemoError(f"timed out after {seconds:g} s waiting for {what}")
+
+
+def _jsonpath(cluster: Cluster, path: str, *target: str) -> str:
+    return cluster.kubectl("get", *target, "-o", f"jsonpath={path}", check=False).stdout
+
+
+def _applied_check(cluster: Cluster, name: str) -> Callable[[], bool]:
+    return lambda: _jsonpath(cluster, APPLIED, "mr", name, "-n", "default") == "True"
+
+
+def _start_manager(cluster: Cluster) -> subprocess.Popen[bytes]:
+    log_file = (DEMO_DIR / "manager.log").open("ab")
+    command = [str(Path(sys.executable).with_name("resource-manager")), "run", "--kubeconfig", str(cluster.kubeconfig)]
+    return subprocess.Popen([*command, "--sync-period", SYNC_PERIOD], stdout=log_file, stderr=subprocess.STDOUT)
+
+
+def _show(cluster: Cluster, title: str, *args: str) -> None:
+    print(f"\n$ kubectl {' '.join(args)}    # {title}")
+    print(cluster.kubectl(*args, check=False).stdout, end="", flush=True)
+
+
+def _walk_through(cluster: Cluster) -> None:
+    print(cluster.kubectl("apply", "-f", str(EXAMPLES / "configmaps"), "-f", str(EXAMPLES / "nginx")).stdout, end="")
+    for name in ("example-configmaps", "example-nginx"):
+        _eventually(f"ManagedResource {name} applied", _applied_check(cluster, name))
+    _show(cluster, "the ManagedResources", "get", "mr", "-n", "default")
+    _eventually(
+        "two nginx Pods labelled foo=bar",
+        lambda: (
+            len(_jsonpath(cluster, "{.items[*].metadata.name}", "pods", "-n", "default", "-l", "foo=bar").split()) == 2
+        ),
+    )
+    _show(
+        cluster,
+        "injectLabels foo=bar on what the cluster made",
+        "get",
+        "deploy,rs,pods",
+        "-n",
+        "default",
+        "-l",
+        "foo=bar",
+        "-L",
+        "foo",
+    )
+    _show(
+        cluster,
+        "the managed ConfigMaps",
+        "get",
+        "configmaps",
+        "test-1234",
+        "test-5678",
+        "-n",
+        "default",
+        "-o",
+        "custom-columns=NAME:.metadata.name,DATA:.data,ORIGIN:.metadata.annotations.resources\\.gardener\\.cloud/origin",
+    )
+    print('\n$ kubectl patch configmap test-1234 -n default -p \'{"data":{"foo":"edited-by-hand"}}\'')
+    cluster.kubectl(
+        "patch", "configmap", "test-1234", "-n", "default", "--type=merge", "-p", '{"data":{"foo":"edited-by-hand"}}'
+    )
+    print(f"  data now: {_jsonpath(cluster, '{.data}', 'configmap', 'test-1234', '-n', 'default')}", flush=True)
+    took = _eventually(
+        "the manual edit to be reverted",
+        lambda: _jsonpath(cluster, "{.data.foo}", "configmap", "test-1234", "-n", "default") == "bar",
+    )
+    print(
+        f"  reverted by the controller after {took:.1f} s (resync every {SYNC_PERIOD} s): "
+        f"{_jsonpath(cluster, '{.data}', 'configmap', 'test-1234', '-n', 'default')}"
+    )
 
 
 def run_demo() -> int:
-    """Start the cluster, print what a user needs to reach it, wait for Ctrl-C, stop everything."""
+    """Run the demo until Ctrl-C; stop the controller and the control plane on the way out."""
     cluster = Cluster(DEMO_DIR)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    manager: subprocess.Popen[bytes] | None = None
     try:
         print("starting the local control plane (the first run builds it: several minutes)...", flush=True)
         cluster.start()
         version = cluster.version()
         print(f"Kubernetes {version.get('gitVersion')} ({version.get('platform')}) at {cluster.server}")
-        print(f"ready: {', '.join(name for name, up in cluster.running().items() if up)}")
         print(cluster.kubectl("get", "nodes").stdout, end="")
+        install = [str(Path(sys.executable).with_name("resource-manager")), "install-crds"]
+        print(
+            subprocess.run(
+                [*install, "--kubeconfig", str(cluster.kubeconfig)], capture_output=True, text=True, check=True
+            ).stdout,
+            end="",
+        )
+        manager = _start_manager(cluster)
+        print(f"controller running (pid {manager.pid}, log: {DEMO_DIR / 'manager.log'})", flush=True)
+        _walk_through(cluster)
         print(f"\nkubeconfig: {cluster.kubeconfig}\n  export KUBECONFIG={cluster.kubeconfig.resolve()}")
-        print("\nPress Ctrl-C to stop.", flush=True)
+        print("Try: kubectl get mr -A; edit a ConfigMap and watch it come back.\nPress Ctrl-C to stop.", flush=True)
         stop.wait()
         return 0
-    except (BuildError, ClusterError) as exc:
+    except (BuildError, ClusterError, DemoError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}")
         return 3
     finally:
         print("stopping...", flush=True)
+        if manager is not None:
+            manager.terminate()
+            manager.wait(timeout=30)
         cluster.stop()
         print("stopped.")

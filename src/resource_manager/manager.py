@@ -21,7 +21,7 @@ from typing import Any
 
 import structlog
 
-from kubecore import Client
+from kubecore import Client, NotFound
 from kubecore.informer import Informer
 from kubecore.ratelimit import RateLimiter
 from kubecore.workqueue import ShutDown, WorkQueue
@@ -72,6 +72,20 @@ def mr_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     if old_meta.get("finalizers") != new_meta.get("finalizers"):
         return True
     return _healthy_status(old) in (None, "True") and _healthy_status(new) == "False"
+
+
+async def resolve_cluster_id(source: Client, value: str) -> str:
+    """GRM's ``clusterID`` bootstrap: ``<cluster>`` / ``<default>`` read ``kube-system/cluster-identity``
+    (key ``cluster-identity``) from the source cluster; ``<default>`` tolerates its absence."""
+    if value not in ("<cluster>", "<default>"):
+        return value
+    try:
+        identity = await source.get("v1", "ConfigMap", "cluster-identity", namespace="kube-system")
+    except NotFound:
+        if value == "<default>":
+            return ""
+        raise
+    return str((identity.get("data") or {}).get("cluster-identity", ""))
 
 
 class Manager:

@@ -1,0 +1,74 @@
+"""`resource-manager run`: wire clients, reconciler, manager and (optionally) leader election (network).
+
+Why a module of its own: the CLI stays a thin argument parser, and the demo runs the very same wiring.
+SIGTERM and Ctrl-C cancel the manager, which stops its workers and watches before the clients close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from kubecore import Client, load_config
+from kubecore.leaderelection import LeaderElector
+from resource_manager import annotations as ann
+from resource_manager.manager import Manager, resolve_cluster_id
+from resource_manager.reconciler import Reconciler, Settings
+
+log = structlog.get_logger("resource_manager.run")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    kubeconfig: Path | None = None
+    target_kubeconfig: Path | None = None
+    resource_class: str = ann.DEFAULT_CLASS
+    namespaces: tuple[str, ...] = ()
+    cluster_id: str = ""
+    workers: int = 5
+    sync_period: float = 60.0
+    leader_elect: bool = False
+    lease_namespace: str = "kube-system"
+
+
+async def run_controller(options: RunOptions) -> None:
+    """Run until cancelled (SIGTERM cancels it too)."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    if task is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    async with contextlib.AsyncExitStack() as stack:
+        source = await stack.enter_async_context(Client(load_config(options.kubeconfig), name="source"))
+        target = source
+        if options.target_kubeconfig is not None:
+            target = await stack.enter_async_context(Client(load_config(options.target_kubeconfig), name="target"))
+        settings = Settings(
+            resource_class=options.resource_class,
+            cluster_id=await resolve_cluster_id(source, options.cluster_id),
+            sync_period=options.sync_period,
+        )
+        manager = Manager(
+            source,
+            Reconciler(source, target, settings),
+            namespaces=options.namespaces or (None,),
+            workers=options.workers,
+        )
+        log.info("starting", resource_class=settings.resource_class, namespaces=list(options.namespaces) or "all")
+        if not options.leader_elect:
+            await manager.run()
+            return
+        elector = LeaderElector(
+            source,
+            lease_name=f"resource-manager-{options.resource_class.replace('*', 'all')}",
+            lease_namespace=options.lease_namespace,
+            identity=f"{socket.gethostname()}_{os.getpid()}",
+        )
+        await elector.run(manager.run)
