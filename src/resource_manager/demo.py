@@ -63,11 +63,10 @@ def _walk_through(cluster: Cluster) -> None:
     for name in ("example-configmaps", "example-nginx"):
         _eventually(f"ManagedResource {name} applied", _applied_check(cluster, name))
     _show(cluster, "the ManagedResources", "get", "mr", "-n", "default")
+    running = ("pods", "-n", "default", "-l", "foo=bar", "--field-selector", "status.phase=Running")
     _eventually(
-        "two nginx Pods labelled foo=bar",
-        lambda: (
-            len(_jsonpath(cluster, "{.items[*].metadata.name}", "pods", "-n", "default", "-l", "foo=bar").split()) == 2
-        ),
+        "two nginx Pods labelled foo=bar running",
+        lambda: len(_jsonpath(cluster, "{.items[*].metadata.name}", *running).split()) == 2,
     )
     _show(
         cluster,
