@@ -84,10 +84,11 @@ class Informer:
             self._task = asyncio.create_task(self.reflector.run(), name=f"reflector {self.reflector.kind}")
 
     async def stop(self) -> None:
+        """Stop the reflector. Never raises: an error that stopped it went to `on_error` already."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
     async def wait_synced(self) -> None:

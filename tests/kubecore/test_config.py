@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from kubecore import ClusterConfig, ConfigError, ExecConfig, load_incluster, load_kubeconfig
+from kubecore import ClusterConfig, ConfigError, ExecConfig, credentials, load_incluster, load_kubeconfig
 from kubecore.config import config_from_kubeconfig, kubeconfig_paths, load_config, merge_kubeconfigs
-from kubecore.credentials import exec_info, parse_exec_credential
+from kubecore.credentials import Authenticator, exec_info, parse_exec_credential
 
 
 def kubeconfig(
@@ -208,3 +208,28 @@ def test_exec_credential_parsing() -> None:
 def test_bad_exec_credentials(raw: bytes, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_exec_credential(raw, "client.authentication.k8s.io/v1")
+
+
+async def test_token_file_is_reread_after_its_period(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = tmp_path / "token"
+    token.write_text("first\n")
+    auth = Authenticator(ClusterConfig(server="https://x", token_file=token))
+    assert (await auth.credential()).token == "first"
+    token.write_text("second")
+    assert (await auth.credential()).token == "first"  # cached within the period (client-go: 1 minute)
+    monkeypatch.setattr(credentials, "TOKEN_FILE_PERIOD", 0.0)
+    assert (await auth.credential()).token == "second"
+
+
+async def test_static_credentials_win_over_exec_and_token_file(tmp_path: Path) -> None:
+    plugin = ExecConfig(command="/nonexistent", api_version="client.authentication.k8s.io/v1")
+    auth = Authenticator(ClusterConfig(server="https://x", token="static", token_file=tmp_path / "none", exec=plugin))
+    assert (await auth.credential()).token == "static"
+
+
+async def test_missing_exec_command_mentions_install_hint() -> None:
+    plugin = ExecConfig(command="/nonexistent/plugin", api_version="client.authentication.k8s.io/v1",
+                        install_hint="brew install plugin")  # fmt: skip
+    auth = Authenticator(ClusterConfig(server="https://x", exec=plugin))
+    with pytest.raises(ConfigError, match=r"cannot run exec plugin /nonexistent/plugin: .*\(brew install plugin\)"):
+        await auth.credential()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from devcluster import Cluster
-from kubecore import Client, load_kubeconfig
+from kubecore import Client, NoMatchError, load_kubeconfig
 from kubecore.informer import Informer
 from kubecore.store import object_key
 from tests.kubecore.tcpproxy import running_proxy
@@ -193,3 +193,18 @@ async def test_watch_bookmarks_advance_past_events_we_do_not_see(client: Client,
 
 async def anext_all(stream: AsyncIterator[dict[str, Any]]) -> list[dict[str, Any]]:
     return [event async for event in stream]
+
+
+async def test_on_error_can_stop_an_informer_and_wait_synced_reports_it(client: Client) -> None:
+    errors: list[Exception] = []
+
+    def fatal(exc: Exception) -> None:
+        errors.append(exc)
+        raise exc
+
+    informer = Informer(client, "kubecore.test/v1", "NotInstalled", on_error=fatal)
+    informer.start()
+    with pytest.raises(NoMatchError):
+        await asyncio.wait_for(informer.wait_synced(), 30)
+    assert len(errors) == 1 and not informer.has_synced
+    await informer.stop()  # does not raise again
