@@ -229,3 +229,13 @@ async def test_429_is_retried_then_raised_with_the_servers_reason(
         assert c.transport.stats.count("POST", 429) == 3  # first try + 2 retries
     assert err.value.details["causes"][0]["reason"] == "DisruptionBudget"
     assert "disruption budget" in err.value.message
+
+
+async def test_client_side_rate_limit(cluster: Cluster) -> None:
+    """qps=10, burst=2: twelve requests cannot finish in under a second."""
+    async with Client(load_kubeconfig([cluster.kubeconfig]), qps=10, burst=2) as c:
+        await c.resource("v1", "Namespace")  # discovery first (its 2 requests use the burst)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await asyncio.gather(*(c.get("v1", "Namespace", "default") for _ in range(12)))
+        assert loop.time() - start >= 1.1  # 12 tokens at 10/s, the burst already spent
