@@ -43,14 +43,17 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
     _resolved: dict[str, str] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is ScalarNode and implicit[0]:
+        # Without path resolvers (none are registered), PyYAML's answer depends only on these.
+        if kind is ScalarNode:
+            if not implicit[0]:
+                return _STR  # quoted
             tag = self._resolved.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
                 if len(self._resolved) < _RESOLVE_CACHE_LIMIT:
                     self._resolved[value] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        return _SEQ if kind is SequenceNode else _MAP
 
     def construct_document(self, node: Any) -> Any:
         return self._build(node)
