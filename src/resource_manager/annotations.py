@@ -49,14 +49,19 @@ class AnnotationError(ValueError):
     """An annotation value GRM would reject; the message names key and value (never object content)."""
 
 
+def mapping(value: object) -> Mapping[str, Any]:
+    """A map field of a raw object, empty when absent or malformed (the API server rejects those)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def annotations_of(obj: Mapping[str, Any]) -> Mapping[str, str]:
     """``metadata.annotations`` of a raw object, empty if absent."""
-    return (obj.get("metadata") or {}).get("annotations") or {}
+    return mapping(mapping(obj.get("metadata")).get("annotations"))
 
 
 def labels_of(obj: Mapping[str, Any]) -> Mapping[str, str]:
     """``metadata.labels`` of a raw object, empty if absent."""
-    return (obj.get("metadata") or {}).get("labels") or {}
+    return mapping(mapping(obj.get("metadata")).get("labels"))
 
 
 def parse_bool(value: str | None) -> bool:

@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from resource_manager import annotations as ann
-from resource_manager.identity import DEFAULT_NAMESPACE, key_of
+from resource_manager.annotations import annotations_of, labels_of, mapping
+from resource_manager.identity import DEFAULT_NAMESPACE, key_of, text
 from resource_manager.origin import origin_for
 from resource_manager.secret_data import Manifest
 
@@ -47,8 +48,8 @@ class DesiredObject(NamedTuple):
 
 def default_namespace(obj: Mapping[str, Any], is_namespaced: IsNamespaced) -> dict[str, Any]:
     """Return ``obj`` with GRM's namespace defaulting applied (see module docstring)."""
-    metadata = dict(obj.get("metadata") or {})
-    scope = is_namespaced(obj.get("apiVersion") or "", obj.get("kind") or "")
+    metadata = dict(mapping(obj.get("metadata")))
+    scope = is_namespaced(text(obj.get("apiVersion")), text(obj.get("kind")))
     if scope is False:
         metadata.pop("namespace", None)
     elif not metadata.get("namespace") and (scope is True or obj.get("kind") != "Namespace"):
@@ -58,8 +59,8 @@ def default_namespace(obj: Mapping[str, Any], is_namespaced: IsNamespaced) -> di
 
 def _with_labels(holder: Mapping[str, Any], labels: Mapping[str, str]) -> dict[str, Any]:
     """Copy of ``holder`` whose ``metadata.labels`` has ``labels`` merged in (``labels`` win)."""
-    metadata = dict(holder.get("metadata") or {})
-    metadata["labels"] = {**(metadata.get("labels") or {}), **labels}
+    metadata = dict(mapping(holder.get("metadata")))
+    metadata["labels"] = {**mapping(metadata.get("labels")), **labels}
     return {**holder, "metadata": metadata}
 
 
@@ -99,9 +100,9 @@ def labels_to_inject(mr: Mapping[str, Any], managed_by: str = ann.DEFAULT_MANAGE
 
 def with_origin(obj: Mapping[str, Any], origin: str) -> dict[str, Any]:
     """Copy of ``obj`` carrying the ``origin`` and ``description`` annotations GRM always sets."""
-    metadata = dict(obj.get("metadata") or {})
+    metadata = dict(mapping(obj.get("metadata")))
     metadata["annotations"] = {
-        **(metadata.get("annotations") or {}),
+        **mapping(metadata.get("annotations")),
         ann.DESCRIPTION: ann.DESCRIPTION_TEXT,
         ann.ORIGIN: origin,
     }
@@ -110,17 +111,16 @@ def with_origin(obj: Mapping[str, Any], origin: str) -> dict[str, Any]:
 
 def status_reference(obj: Mapping[str, Any], injected: Mapping[str, str]) -> dict[str, Any]:
     """The ``status.resources`` entry of a (namespace-defaulted) manifest."""
-    metadata = obj.get("metadata") or {}
+    metadata = mapping(obj.get("metadata"))
     reference: dict[str, Any] = {
-        "apiVersion": obj.get("apiVersion") or "",
-        "kind": obj.get("kind") or "",
-        "name": metadata.get("name") or "",
+        "apiVersion": text(obj.get("apiVersion")),
+        "kind": text(obj.get("kind")),
+        "name": text(metadata.get("name")),
+        "namespace": text(metadata.get("namespace")),
+        "labels": {**labels_of(obj), **injected},
     }
-    if metadata.get("namespace"):
-        reference["namespace"] = metadata["namespace"]
-    reference["labels"] = {**(metadata.get("labels") or {}), **injected}
-    if metadata.get("annotations"):
-        reference["annotations"] = dict(metadata["annotations"])
+    if annotations_of(obj):
+        reference["annotations"] = dict(annotations_of(obj))
     # Go's omitempty drops empty strings; keep the entry shape identical to what GRM writes.
     return {k: v for k, v in reference.items() if v != ""}
 
@@ -128,8 +128,10 @@ def status_reference(obj: Mapping[str, Any], injected: Mapping[str, str]) -> dic
 def type_meta_problem(obj: Mapping[str, Any]) -> str | None:
     """Why an object cannot be applied at all (GRM learns it only from the failed request)."""
     for field, shown in (("kind", "Kind"), ("apiVersion", "apiVersion")):
-        if not obj.get(field):
+        if not text(obj.get(field)):
             return f"Object '{shown}' is missing"
+    if not isinstance(obj.get("metadata"), Mapping) or not text(obj["metadata"].get("name")):
+        return "Object 'metadata.name' is missing"
     return None
 
 

@@ -14,6 +14,18 @@ from typing import Any
 DEFAULT_NAMESPACE = "default"
 
 
+def text(value: object) -> str:
+    """A string field of a raw object, ``""`` when absent or malformed (the API server rejects those)."""
+    return value if isinstance(value, str) else ""
+
+
+def _fields(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """apiVersion, kind, namespace, name of a raw object or of a ``status.resources`` entry."""
+    metadata = obj.get("metadata")
+    source = metadata if isinstance(metadata, Mapping) else obj
+    return text(obj.get("apiVersion")), text(obj.get("kind")), text(source.get("namespace")), text(source.get("name"))
+
+
 def group_of(api_version: str) -> str:
     """The API group of an ``apiVersion`` (``"v1"`` → core group ``""``)."""
     group, _, version = api_version.rpartition("/")
@@ -29,20 +41,10 @@ def object_key(group_or_api_version: str, kind: str, namespace: str, name: str) 
 
 def key_of(obj_or_reference: Mapping[str, Any]) -> str:
     """Identity key of a raw object or a ``status.resources`` entry (version-independent)."""
-    api_version = obj_or_reference.get("apiVersion") or ""
-    kind = obj_or_reference.get("kind") or ""
-    metadata = obj_or_reference.get("metadata")
-    source = metadata if isinstance(metadata, Mapping) else obj_or_reference
-    return object_key(group_of(api_version), kind, source.get("namespace") or "", source.get("name") or "")
+    api_version, kind, namespace, name = _fields(obj_or_reference)
+    return object_key(group_of(api_version), kind, namespace, name)
 
 
 def display_name(obj_or_reference: Mapping[str, Any]) -> str:
     """How GRM names an object in messages: ``<apiVersion>/<kind>/<namespace or default>/<name>``."""
-    metadata = obj_or_reference.get("metadata")
-    source = metadata if isinstance(metadata, Mapping) else obj_or_reference
-    return object_key(
-        obj_or_reference.get("apiVersion") or "",
-        obj_or_reference.get("kind") or "",
-        source.get("namespace") or "",
-        source.get("name") or "",
-    )
+    return object_key(*_fields(obj_or_reference))

@@ -218,3 +218,21 @@ def test_inject_labels_touches_nothing_but_labels_and_never_mutates_its_input(
     assert obj == snapshot
     assert _strip_labels(result) == _strip_labels(obj)
     assert labels.items() <= result.get("metadata", {}).get("labels", {}).items() or not labels
+
+
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10,
+)
+_FIELDS = st.sampled_from(
+    ["apiVersion", "kind", "metadata", "spec", "labels", "annotations", "name", "namespace", "template"]
+)
+_SHAPED = st.recursive(_ANY_JSON, lambda inner: st.dictionaries(_FIELDS, inner, max_size=4), max_leaves=12)
+
+
+@given(st.dictionaries(_FIELDS, _SHAPED, max_size=5))
+def test_build_desired_never_raises_on_any_decoded_object(obj: dict[str, Any]) -> None:
+    [desired] = build_desired([_manifest(obj)], MR, _namespaced)
+    assert isinstance(desired.reference["labels"], dict)
+    assert desired.key.count("/") >= 3
