@@ -101,6 +101,7 @@ class Reconciler:
         try:
             return await self._dispatch(mr, secrets)
         except Conflict as exc:  # a concurrent MR change: retry on the fresh object
+            log.info("conflict writing the ManagedResource, retrying", mr=f"{namespace}/{name}", request=exc.method)
             return Outcome(error=error_text(exc))
 
     async def _dispatch(self, mr: Obj, secrets: SecretLookup) -> Outcome:
