@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -165,3 +166,20 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
         [str(script), "status", "-f", write(tmp_path, CURRENT)], capture_output=True, text=True, env=env, check=False
     )
     assert done.returncode == 0 and "Resource is always ready" in done.stdout
+
+
+def test_terminal_table_is_drawn_by_rich_with_the_same_columns() -> None:
+    from kstatus.render import render
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    records = [{"namespace": "ns", "kind": "Pod", "name": "p", "status": "Failed", "message": "crash"}]
+    stream = Terminal()
+    render(records, "table", stream)
+    drawn = stream.getvalue()
+    assert "\x1b[" in drawn  # coloured
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", drawn).splitlines()
+    assert lines[0].split() == ["NAMESPACE", "KIND", "NAME", "STATUS", "MESSAGE"]
+    assert lines[1].split() == ["ns", "Pod", "p", "Failed", "crash"]
