@@ -27,7 +27,19 @@ def spawn(state: Path, name: str, argv: list[str]) -> int:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     _pid_file(state, name).write_text(str(proc.pid))
+    _await_cmdline(proc)
     return proc.pid
+
+
+def _await_cmdline(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+    """Wait until the new program's command line is readable in /proc.
+
+    Right after exec the kernel briefly reports an empty command line; `tracked_pid` would then not
+    recognise the process as ours, and a stop in that window would miss it.
+    """
+    deadline = time.monotonic() + timeout
+    while not _cmdline(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def _cmdline(pid: int) -> str:
