@@ -21,7 +21,6 @@ app = typer.Typer(
     help="Compute the kstatus status (Current, InProgress, Failed, ...) of Kubernetes objects.",
     rich_markup_mode=None,  # rich-formatted help costs ~100 ms of imports on every --help
     pretty_exceptions_enable=False,
-    no_args_is_help=True,
     add_completion=False,
 )
 

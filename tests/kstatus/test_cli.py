@@ -124,6 +124,7 @@ def test_rules_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         (["status", "-f", "BAD", "--jobs", "all"], "error: Invalid value for '--jobs'"),
         (["status", "-f", "BAD", "--rules", "/nonexistent-rules.yaml"], "error: /nonexistent-rules.yaml: cannot read"),
         (["stat"], "error: No such command 'stat'."),
+        ([], "error: Missing command."),
     ],
 )
 def test_bad_input_exits_3_with_one_line(
