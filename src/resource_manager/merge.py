@@ -145,7 +145,7 @@ def _labels(obj: Mapping[str, Any] | None) -> Mapping[str, str]:
 def _base_body(desired: Mapping[str, Any], live: Mapping[str, Any] | None) -> dict[str, Any]:
     """Desired object without status and server-owned metadata; finalizers only while still live."""
     body = {k: v for k, v in desired.items() if k != "status"}
-    metadata = {k: v for k, v in (desired.get("metadata") or {}).items() if k not in _SERVER_METADATA}
+    metadata = {k: v for k, v in ann.mapping(desired.get("metadata")).items() if k not in _SERVER_METADATA}
     if live is not None and "finalizers" in metadata:
         still_live = set((live.get("metadata") or {}).get("finalizers") or ())
         kept = [f for f in metadata.pop("finalizers") or () if f in still_live]
@@ -240,51 +240,63 @@ def _set_or_drop(target: dict[str, Any], field: str, value: Any) -> None:
 
 def _pod_template(spec: Mapping[str, Any]) -> dict[str, Any] | None:
     """``spec.template`` or, for CronJobs, ``spec.jobTemplate.spec.template`` (if a map)."""
-    job_spec = (spec.get("jobTemplate") or {}).get("spec") if isinstance(spec.get("jobTemplate"), Mapping) else None
-    template = job_spec.get("template") if isinstance(job_spec, Mapping) else spec.get("template")
+    job_spec = ann.mapping(ann.mapping(spec.get("jobTemplate")).get("spec"))
+    template = job_spec.get("template") if "jobTemplate" in spec else spec.get("template")
     return template if isinstance(template, dict) else None
+
+
+def _own_map(holder: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The map under ``key`` of a body dict (created if absent); ``None`` if the manifest has a non-map there."""
+    value = holder.setdefault(key, {})
+    return value if isinstance(value, dict) else None
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    """The map elements of a list field (a malformed manifest is left for the API server to reject)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _merge_job(spec: dict[str, Any], live_spec: Mapping[str, Any]) -> None:
     """Job ``selector`` is immutable; the server adds ``controller-uid``/``job-name`` template labels."""
     _set_or_drop(spec, "selector", live_spec.get("selector"))
     template, live_template = spec.get("template"), live_spec.get("template")
-    if isinstance(template, dict) and isinstance(live_template, Mapping):
-        metadata = template.setdefault("metadata", {})
-        merged = {**_labels(live_template), **(metadata.get("labels") or {})}
+    metadata = _own_map(template, "metadata") if isinstance(template, dict) else None
+    if metadata is not None and isinstance(live_template, Mapping):
+        merged = {**_labels(live_template), **ann.mapping(metadata.get("labels"))}
         if merged:
             metadata["labels"] = merged
 
 
 def _merge_pod_template(template: dict[str, Any], live_template: Mapping[str, Any], preserve_resources: bool) -> None:
     restarted_at = ann.annotations_of(live_template).get(ann.RESTARTED_AT)
-    if restarted_at is not None:
-        metadata = template.setdefault("metadata", {})
-        metadata["annotations"] = {**(metadata.get("annotations") or {}), ann.RESTARTED_AT: restarted_at}
+    metadata = _own_map(template, "metadata") if restarted_at is not None else None
+    if metadata is not None:
+        metadata["annotations"] = {**ann.mapping(metadata.get("annotations")), ann.RESTARTED_AT: restarted_at}
     if not preserve_resources:
         return
     live_containers: dict[Any, Mapping[str, Any]] = {}
-    for container in (live_template.get("spec") or {}).get("containers") or ():
+    for container in _dicts(ann.mapping(live_template.get("spec")).get("containers")):
         live_containers.setdefault(container.get("name"), container)
-    for container in (template.get("spec") or {}).get("containers") or ():
+    for container in _dicts(ann.mapping(template.get("spec")).get("containers")):
         live_container = live_containers.get(container.get("name"))
         if live_container is not None:
-            _preserve_container_resources(container, live_container.get("resources") or {})
+            _preserve_container_resources(container, ann.mapping(live_container.get("resources")))
 
 
 def _preserve_container_resources(container: dict[str, Any], live_resources: Mapping[str, Any]) -> None:
     for bucket in ("requests", "limits"):
-        preserved = {k: v for k, v in (live_resources.get(bucket) or {}).items() if k in _PRESERVED_RESOURCES}
-        if preserved:
-            resources = container.setdefault("resources", {})
-            resources[bucket] = {**(resources.get(bucket) or {}), **preserved}
+        live_bucket = ann.mapping(live_resources.get(bucket))
+        preserved = {k: v for k, v in live_bucket.items() if k in _PRESERVED_RESOURCES}
+        resources = _own_map(container, "resources") if preserved else None
+        if resources is not None:
+            resources[bucket] = {**ann.mapping(resources.get(bucket)), **preserved}
 
 
 def _merge_service(spec: dict[str, Any], live_spec: Mapping[str, Any]) -> None:
     service_type = spec.get("type") or "ClusterIP"
     live_type = live_spec.get("type") or "ClusterIP"
     if service_type in ("LoadBalancer", "NodePort"):
-        _keep_node_ports(spec, live_spec.get("ports") or [])
+        _keep_node_ports(spec, _dicts(live_spec.get("ports")))
         if not spec.get("loadBalancerIP") and live_spec.get("loadBalancerIP"):
             spec["loadBalancerIP"] = live_spec["loadBalancerIP"]
     elif service_type == "ExternalName":
@@ -299,10 +311,10 @@ def _merge_service(spec: dict[str, Any], live_spec: Mapping[str, Any]) -> None:
         _set_or_drop(spec, "healthCheckNodePort", live_spec.get("healthCheckNodePort") or None)
 
 
-def _keep_node_ports(spec: dict[str, Any], live_ports: list[Mapping[str, Any]]) -> None:
+def _keep_node_ports(spec: dict[str, Any], live_ports: list[dict[str, Any]]) -> None:
     """A desired port without nodePort takes the nodePort of the *last* live port with the same port
     number or the same name (two unnamed ports match by name, as in GRM)."""
-    for port in spec.get("ports") or ():
+    for port in _dicts(spec.get("ports")):
         if port.get("nodePort"):
             continue
         for live_port in live_ports:

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resource_manager import annotations as a
@@ -505,3 +505,99 @@ def test_removals_only_touch_live_keys_never_desired_origin_or_description(
     assert _body(plan)["metadata"]["labels"] == desired_labels
     if force_labels:
         assert set(plan.remove_labels) == set(live_labels) - set(desired_labels)
+
+
+_ANY = st.recursive(
+    st.none() | st.booleans() | st.integers(0, 3) | st.sampled_from(["", "a", "None", "Local", "LoadBalancer"]),
+    lambda inner: (
+        st.lists(inner, max_size=2)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "spec",
+                    "template",
+                    "jobTemplate",
+                    "containers",
+                    "name",
+                    "resources",
+                    "requests",
+                    "ports",
+                    "port",
+                    "nodePort",
+                    "type",
+                    "clusterIP",
+                    "metadata",
+                    "annotations",
+                    "labels",
+                    "replicas",
+                    "selector",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=15,
+)
+_KINDS = st.sampled_from(
+    [
+        ("apps/v1", "Deployment"),
+        ("apps/v1", "StatefulSet"),
+        ("batch/v1", "Job"),
+        ("batch/v1", "CronJob"),
+        ("v1", "Service"),
+        ("v1", "ServiceAccount"),
+        ("apps/v1", "DaemonSet"),
+    ]
+)
+
+
+@settings(max_examples=300)
+@given(_KINDS, _ANY, _ANY, st.booleans())
+def test_plan_apply_never_crashes_on_malformed_specs(
+    kind: tuple[str, str], spec: Any, live_spec: Any, scaled: bool
+) -> None:
+    desired = _obj(kind[0], kind[1], spec, annotations={a.PRESERVE_RESOURCES: "true"})
+    live = _live(_obj(kind[0], kind[1], live_spec))
+    plan = plan_apply(desired, live, MergeOptions(horizontally_scaled=scaled))
+    assert plan.body is not None
+
+
+_TEMPLATE_OWNER = ("apps/v1", "Deployment")
+
+
+@pytest.mark.parametrize(
+    ("kind", "spec", "live_spec"),
+    [
+        (_TEMPLATE_OWNER, {"template": {"spec": {"containers": ["x"]}}}, {"template": {"spec": {"containers": ["y"]}}}),
+        (_TEMPLATE_OWNER, {"template": {"spec": []}}, {"template": {"spec": {"containers": [{"name": "c"}]}}}),
+        (
+            _TEMPLATE_OWNER,
+            {"template": {"spec": {"containers": [{"name": "c", "resources": []}]}}},
+            {"template": {"spec": {"containers": [{"name": "c", "resources": {"requests": {"cpu": "1"}}}]}}},
+        ),
+        (
+            _TEMPLATE_OWNER,
+            {"template": {"metadata": []}},
+            {"template": {"metadata": {"annotations": {a.RESTARTED_AT: "x"}}}},
+        ),
+        (
+            _TEMPLATE_OWNER,
+            {"template": {"metadata": {"annotations": []}}},
+            {"template": {"metadata": {"annotations": {a.RESTARTED_AT: "x"}}}},
+        ),
+        (("v1", "Service"), {"type": "NodePort", "ports": ["x"]}, {"ports": [{"port": 1, "nodePort": 30000}]}),
+        (("v1", "Service"), {"type": "NodePort", "ports": {}}, {"ports": []}),
+        (
+            ("batch/v1", "Job"),
+            {"template": {"metadata": {"labels": []}}},
+            {"template": {"metadata": {"labels": {"a": "b"}}}},
+        ),
+    ],
+)
+def test_malformed_manifests_are_passed_on_for_the_api_server_to_reject(
+    kind: tuple[str, str], spec: dict[str, Any], live_spec: dict[str, Any]
+) -> None:
+    desired = _obj(kind[0], kind[1], spec, annotations={a.PRESERVE_RESOURCES: "true"})
+    plan = plan_apply(desired, _live(_obj(kind[0], kind[1], live_spec)), NO_OPTIONS)
+    assert plan.body is not None
