@@ -259,3 +259,15 @@ def test_narrow_is_sorted_and_contains_every_new_entry(
     narrowed = narrow(new, pending)
     assert narrowed == sort_references(narrowed)
     assert all(ref in narrowed for ref in new)
+
+
+_TRUTHY = st.sampled_from(["1", "t", "T", "TRUE", "true", "True"])
+_LIVE_KINDS = st.sampled_from([("v1", "ConfigMap"), ("v1", "Secret"), ("apps/v1", "Deployment"), ("v1", "Node")])
+
+
+@given(_LIVE_KINDS, _TRUTHY, st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3), st.booleans())
+def test_keep_object_always_wins(
+    kind: tuple[str, str], value: str, other: dict[str, str], garbage_collector_enabled: bool
+) -> None:
+    live = {"apiVersion": kind[0], "kind": kind[1], "metadata": {"annotations": {**other, a.KEEP_OBJECT: value}}}
+    assert keep_on_prune(live, garbage_collector_enabled=garbage_collector_enabled) is not None
