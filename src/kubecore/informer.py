@@ -139,12 +139,16 @@ class Informer:
             self._upsert(obj)
 
     def _upsert(self, obj: Obj) -> None:
+        """Same resourceVersion = same object: keep the cached dict, tell nobody (re-list of unchanged)."""
+        cached = self.store.get(object_key(obj))
+        if cached is not None and _rv(cached) == _rv(obj):
+            return
         old = self.store.upsert(obj)
         if old is None:
             for h in self._handlers:
                 if h.on_add is not None:
                     self._call(h.on_add, obj)
-        elif _rv(old) != _rv(obj):
+        else:
             for h in self._handlers:
                 if h.on_update is not None:
                     self._call(h.on_update, old, obj)
