@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from kstatus.live.events import Error, Event, ResourceStatus, Sync, Update
     from kstatus.live.fetch import fetch_and_resolve
     from kstatus.live.ids import ObjectId, id_of
+    from kstatus.live.tracker import Outcome, Tracker
+    from kstatus.live.wait import WaitResult, wait
+    from kstatus.live.watch import StatusWatcher, watch_status
 
 _HOMES = {
     "Error": "events",
@@ -23,17 +26,29 @@ _HOMES = {
     "fetch_and_resolve": "fetch",
     "ObjectId": "ids",
     "id_of": "ids",
+    "Outcome": "tracker",
+    "Tracker": "tracker",
+    "WaitResult": "wait",
+    "wait": "wait",
+    "StatusWatcher": "watch",
+    "watch_status": "watch",
 }
 
 __all__ = [
     "Error",
     "Event",
     "ObjectId",
+    "Outcome",
     "ResourceStatus",
+    "StatusWatcher",
     "Sync",
+    "Tracker",
     "Update",
+    "WaitResult",
     "fetch_and_resolve",
     "id_of",
+    "wait",
+    "watch_status",
 ]
 
 

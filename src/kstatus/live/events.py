@@ -40,6 +40,12 @@ class ResourceStatus:
     def signature(self) -> Signature:
         return (self.status, self.message, self.error, tuple(g.signature for g in self.generated))
 
+    def first_failed(self) -> ResourceStatus | None:
+        """This status if Failed, else the first Failed generated resource (depth first), else None."""
+        if self.status == Status.FAILED:
+            return self
+        return next((f for g in self.generated if (f := g.first_failed()) is not None), None)
+
     @property
     def text(self) -> str:
         """The message a user reads: the message, or the error when there is none."""

@@ -1,0 +1,384 @@
+"""`watch_status`: statuses of a set of objects as they change, from watch caches (network).
+
+Where this goes beyond upstream's watcher (spec §10.5), and why:
+- one informer per (kind, namespace) shared by all ids of that kind, narrowed to one name by a
+  field selector when only one object of it is watched;
+- informer handlers only mark ids dirty; statuses are computed when the consumer asks for the next
+  event, from the cache, so an object that changed ten times is computed once, at its newest
+  resourceVersion, and a slow consumer never makes the engine lag the API server;
+- ReplicaSets and Pods for Deployments, ReplicaSets and StatefulSets come from their own informers
+  (indexed by label), never from per-event LISTs;
+- a kind the cluster does not serve yet is NotFound until its CRD is established, then watched;
+- a Pod waiting in its schedule window is re-evaluated when the window ends, without an event;
+- an Update is only sent when the status signature changed (deduplication).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from kstatus import Options
+from kstatus.live.events import Error, Event, ResourceStatus, Signature, Sync, Update, not_found
+from kstatus.live.ids import ObjectId
+from kstatus.live.kinds import not_served, scope_problem, served
+from kstatus.live.resolve import GENERATED, GroupKind, resolve
+from kstatus.live.selectors import Labels, Matcher, SelectorError, index_value, label_index, labels_of, selector_of
+from kstatus.options import DEFAULT_OPTIONS
+from kubecore import Client, Forbidden, NoMatchError, NotFound, ResourceInfo, Unauthorized
+from kubecore.informer import Informer
+
+Obj = dict[str, Any]
+SourceKey = tuple[GroupKind, str]  # (kind, namespace of the ids it serves)
+CRD_KIND: GroupKind = ("apiextensions.k8s.io", "CustomResourceDefinition")
+LABELS = "labels"
+DISCOVERY_TRIES = 100
+RECHECK_SLACK = 0.05  # seconds after the schedule window, so the clock has surely passed it
+
+
+class _Stop(Exception):
+    """Raised from an informer's error handler to end its reflector (the engine took over)."""
+
+
+@dataclass
+class _Source:
+    """One informer and what the engine knows about it."""
+
+    key: SourceKey
+    info: ResourceInfo
+    informer: Informer
+    synced: bool = False
+
+    def store_key(self, name: str) -> str:
+        return f"{self.key[1]}/{name}" if self.info.namespaced else name
+
+
+@cache
+def _ancestors(kind: GroupKind) -> set[GroupKind]:
+    """Kinds whose status includes objects of `kind` (Pod → ReplicaSet, StatefulSet, Deployment)."""
+    out: set[GroupKind] = set()
+    for parent, child in GENERATED.items():
+        if child == kind:
+            out |= {parent} | _ancestors(parent)
+    return out
+
+
+def _descendants(kind: GroupKind) -> list[GroupKind]:
+    out, child = [], GENERATED.get(kind)
+    while child is not None:
+        out.append(child)
+        child = GENERATED.get(child)
+    return out
+
+
+class StatusWatcher:
+    """The engine behind `watch_status`; use `watch_status` unless you need `statuses`."""
+
+    def __init__(self, client: Client, ids: Iterable[ObjectId], *, options: Options = DEFAULT_OPTIONS) -> None:
+        self.client = client
+        self.options = options
+        self.ids = list(dict.fromkeys(ids))
+        self.statuses: dict[ObjectId, ResourceStatus] = {}
+        self._watched: dict[SourceKey, set[ObjectId]] = {}
+        for oid in self.ids:
+            self._watched.setdefault((oid.group_kind, oid.namespace), set()).add(oid)
+        self._sources: dict[SourceKey, _Source] = {}
+        self._unserved: set[GroupKind] = set()
+        self._problems: dict[ObjectId, ResourceStatus] = {}
+        self._signatures: dict[ObjectId, Signature] = {}
+        self._selectors: dict[ObjectId, tuple[str, Matcher | None]] = {}
+        self._timers: dict[ObjectId, asyncio.TimerHandle] = {}
+        self._pending: dict[ObjectId, None] = {}
+        self._out: deque[Event] = deque()
+        self._wake = asyncio.Event()
+        self._initial: set[SourceKey] = set()
+        self._initial_synced = False
+        self._crds: Informer | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- life cycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Resolve every kind and start the informers; statuses follow as events."""
+        generated: set[SourceKey] = set()
+        for gk in sorted({gk for gk, _ns in self._watched}):
+            info = await served(self.client, *gk)
+            if info is None:
+                self._unserved.add(gk)
+                continue
+            for ns in sorted(ns for g, ns in self._watched if g == gk):
+                self._open(info, ns, generated)
+        for kind, ns in sorted(generated - set(self._sources)):
+            info = await served(self.client, *kind)
+            assert info is not None, f"built-in kind {kind} not served"
+            self._start_source(info, ns, narrow=False)
+        self._initial = set(self._sources)
+        if self._unserved:
+            self._watch_crds()
+        self._mark_all(self.ids)
+        self._check_initial_sync()
+
+    def _open(self, info: ResourceInfo, ns: str, generated: set[SourceKey]) -> None:
+        """Start the source of watched ids of one kind in one namespace, noting generated kinds."""
+        ids = self._watched[(info.group, info.kind), ns]
+        for oid in ids:
+            problem = scope_problem(oid, info)
+            if problem is not None:
+                self._problems[oid] = problem
+        if all(oid in self._problems for oid in ids):
+            return
+        gk = (info.group, info.kind)
+        generated |= {(child, ns) for child in _descendants(gk)}
+        narrow = (gk, ns) not in generated and len(ids) == 1
+        self._start_source(info, ns, narrow=narrow)
+
+    def _start_source(self, info: ResourceInfo, ns: str, *, narrow: bool) -> None:
+        key: SourceKey = ((info.group, info.kind), ns)
+        existing = self._sources.get(key)
+        if existing is not None:
+            return
+        name = next(iter(self._watched[key])).name if narrow else None
+        informer = Informer(
+            self.client,
+            info.api_version,
+            info.kind,
+            namespace=ns if info.namespaced else None,
+            field_selector=f"metadata.name={name}" if name else None,
+            indexers={LABELS: label_index},
+            on_error=lambda exc: self._failed(key, exc),
+        )
+        source = _Source(key, info, informer)
+        informer.add_handler(
+            on_add=lambda obj: self._changed(key, obj),
+            on_update=lambda old, new: self._changed(key, new, old),
+            on_delete=lambda obj: self._changed(key, obj),
+        )
+        self._sources[key] = source
+        informer.start()
+        self._spawn(self._await_sync(source))
+
+    async def stop(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        informers = [s.informer for s in self._sources.values()]
+        if self._crds is not None:
+            informers.append(self._crds)
+        for informer in informers:
+            with contextlib.suppress(_Stop):
+                await informer.stop()
+
+    def _spawn(self, coro: Any) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _await_sync(self, source: _Source) -> None:
+        with contextlib.suppress(_Stop):
+            await source.informer.wait_synced()
+            source.synced = True
+            self._mark_all(self._dependents(source.key))
+        self._check_initial_sync()
+
+    def _check_initial_sync(self) -> None:
+        """Sync once every informer started at the beginning has listed (or failed for good)."""
+        if not self._initial_synced and all(
+            key not in self._sources or self._sources[key].synced for key in self._initial
+        ):
+            self._initial_synced = True
+            self._wake.set()
+
+    # --- events ---------------------------------------------------------------------------------
+    async def events(self) -> AsyncIterator[Event]:
+        """Updates as statuses change, one Sync after the first statuses, an Error at the end."""
+        sync_due = True
+        while True:
+            while self._out:
+                event = self._out.popleft()
+                yield event
+                if isinstance(event, Error):
+                    return
+            if self._pending:
+                update = self._next_update()
+                if update is not None:
+                    yield update
+                continue
+            if self._initial_synced and sync_due:
+                sync_due = False
+                yield Sync()
+                continue
+            self._wake.clear()
+            await self._wake.wait()
+
+    def _next_update(self) -> Update | None:
+        """Compute the oldest dirty id from the cache as it is now; None when nothing changed."""
+        oid = next(iter(self._pending))
+        del self._pending[oid]
+        status = self._status_of(oid)
+        if status is None:
+            return None
+        self._schedule_recheck(oid, status.recheck_at)
+        signature = status.signature
+        if self._signatures.get(oid) == signature:
+            return None
+        self._signatures[oid] = signature
+        self.statuses[oid] = status
+        return Update(status)
+
+    def _status_of(self, oid: ObjectId) -> ResourceStatus | None:
+        """The status of `oid` now, or None while its caches have not listed yet."""
+        if oid in self._problems:
+            return self._problems[oid]
+        if oid.group_kind in self._unserved:
+            return not_served(oid)
+        source = self._sources.get((oid.group_kind, oid.namespace))
+        if source is None or not source.synced:
+            return None
+        children = [self._sources.get((kind, oid.namespace)) for kind in _descendants(oid.group_kind)]
+        if not all(child is not None and child.synced for child in children):
+            return None
+        obj = source.informer.store.get(source.store_key(oid.name))
+        if obj is None:
+            return not_found(oid)
+        status = resolve(obj, self._lookup, options=self.options)
+        return status if status.id == oid else replace(status, id=oid)
+
+    def _lookup(self, kind: GroupKind, namespace: str, selector: Obj) -> list[Obj]:
+        source = self._sources.get((kind, namespace))
+        if source is None:
+            return []
+        value = index_value(selector)
+        store = source.informer.store
+        return store.list() if value is None else store.by_index(LABELS, value)
+
+    def _schedule_recheck(self, oid: ObjectId, at: datetime | None) -> None:
+        timer = self._timers.pop(oid, None)
+        if timer is not None:
+            timer.cancel()
+        if at is not None:
+            delay = max(0.0, (at - datetime.now(UTC)).total_seconds()) + RECHECK_SLACK
+            self._timers[oid] = asyncio.get_running_loop().call_later(delay, self._mark, oid)
+
+    # --- informer callbacks (cheap: mark ids dirty) ---------------------------------------------
+    def _mark(self, oid: ObjectId) -> None:
+        self._pending[oid] = None
+        self._wake.set()
+
+    def _mark_all(self, ids: Iterable[ObjectId]) -> None:
+        for oid in ids:
+            self._pending[oid] = None
+        self._wake.set()
+
+    def _changed(self, key: SourceKey, obj: Obj, old: Obj | None = None) -> None:
+        kind, ns = key
+        watched = self._watched.get(key)
+        if watched:
+            oid = ObjectId(kind[0], kind[1], ns, obj["metadata"]["name"])
+            if oid in watched:
+                self._mark(oid)
+        parents = _ancestors(kind)
+        if parents:
+            labels = [labels_of(obj)] if old is None else [labels_of(obj), labels_of(old)]
+            for parent in parents:
+                for oid in self._watched.get((parent, ns), ()):
+                    if any(self._selects(oid, labels_) for labels_ in labels):
+                        self._mark(oid)
+
+    def _selects(self, parent: ObjectId, labels: Labels) -> bool:
+        """Whether the parent's current selector matches; a parent with a bad selector selects nothing."""
+        source = self._sources.get((parent.group_kind, parent.namespace))
+        obj = source.informer.store.get(source.store_key(parent.name)) if source else None
+        if obj is None:
+            return False
+        rv = obj["metadata"].get("resourceVersion", "")
+        cached = self._selectors.get(parent)
+        if cached is None or cached[0] != rv:
+            try:
+                cached = (rv, selector_of(obj))
+            except SelectorError:
+                cached = (rv, None)
+            self._selectors[parent] = cached
+        matcher = cached[1]
+        return matcher is not None and matcher(labels)
+
+    def _dependents(self, key: SourceKey) -> set[ObjectId]:
+        kind, ns = key
+        out = set(self._watched.get(key, ()))
+        for parent in _ancestors(kind):
+            out |= self._watched.get((parent, ns), set())
+        return out
+
+    def _failed(self, key: SourceKey, exc: Exception) -> None:
+        """Informer errors: the kind went away → NotFound until its CRD returns; no rights → fatal."""
+        if isinstance(exc, NoMatchError | NotFound):
+            self._spawn(self._unserve(key[0]))
+            raise _Stop from exc
+        if isinstance(exc, Forbidden | Unauthorized):
+            self._out.append(Error(str(exc)))
+            self._wake.set()
+            raise _Stop from exc
+        # Anything else is worth retrying: the reflector backs off and tries again.
+
+    async def _unserve(self, kind: GroupKind) -> None:
+        """Stop watching a kind the cluster stopped serving; wait for its CRD to come back."""
+        self.client.mapper.invalidate()
+        self._unserved.add(kind)
+        for key in [k for k in self._sources if k[0] == kind]:
+            source = self._sources.pop(key)
+            with contextlib.suppress(_Stop):
+                await source.informer.stop()
+        self._mark_all(oid for oid in self.ids if oid.group_kind == kind)
+        self._check_initial_sync()
+        self._watch_crds()
+
+    # --- CRDs: pick up kinds that become served -------------------------------------------------
+    def _watch_crds(self) -> None:
+        if self._crds is not None:
+            return
+        self._crds = Informer(self.client, "apiextensions.k8s.io/v1", "CustomResourceDefinition")
+        self._crds.add_handler(on_add=self._crd_changed, on_update=lambda _old, new: self._crd_changed(new))
+        self._crds.start()
+
+    def _crd_changed(self, crd: Obj) -> None:
+        spec = crd.get("spec") or {}
+        kind = (spec.get("group", ""), (spec.get("names") or {}).get("kind", ""))
+        conditions = (crd.get("status") or {}).get("conditions") or []
+        established = any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
+        if established and kind in self._unserved:
+            self._unserved.discard(kind)
+            self._spawn(self._serve(kind))
+
+    async def _serve(self, kind: GroupKind) -> None:
+        """The CRD of an unserved kind is established: discover it and watch its objects."""
+        info = await served(self.client, *kind)  # a miss refreshes discovery
+        for _ in range(DISCOVERY_TRIES):  # discovery can lag the Established condition a moment
+            if info is not None:
+                break
+            await asyncio.sleep(0.1)
+            info = await served(self.client, *kind)
+        if info is None:
+            self._unserved.add(kind)
+            return
+        generated: set[SourceKey] = set()
+        for ns in sorted(ns for g, ns in self._watched if g == kind):
+            self._open(info, ns, generated)
+        self._mark_all(oid for oid in self.ids if oid.group_kind == kind)
+
+
+async def watch_status(
+    client: Client, ids: Iterable[ObjectId], *, options: Options = DEFAULT_OPTIONS
+) -> AsyncGenerator[Event, None]:
+    """Update / Sync / Error events for `ids` until the caller stops iterating (use `aclosing`)."""
+    watcher = StatusWatcher(client, ids, options=options)
+    try:
+        await watcher.start()
+        async for event in watcher.events():
+            yield event
+    finally:
+        await watcher.stop()

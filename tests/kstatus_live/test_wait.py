@@ -1,0 +1,168 @@
+"""`watch_status` and `wait` against the real control plane (kwok runs the Pods)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Callable
+
+import pytest
+
+from kstatus import Status
+from kstatus.live.events import Event, ResourceStatus, Sync, Update
+from kstatus.live.ids import ObjectId, id_of
+from kstatus.live.tracker import Outcome, Tracker
+from kstatus.live.wait import wait
+from kstatus.live.watch import watch_status
+from kubecore import Client
+from tests.kstatus_live import manifests
+
+pytestmark = pytest.mark.cluster
+FIELD_MANAGER = "kstatus-live-test"
+ROLLOUT = 180.0  # kwok is quick, but a loaded 2-core machine is not
+
+
+class Seen(list[ResourceStatus]):
+    """The updates a wait reported, in order; `until` waits for one that satisfies a check."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = asyncio.Event()
+
+    def on_event(self, event: Event, tracker: Tracker) -> None:
+        if isinstance(event, Update):
+            self.append(event.resource)
+            self.changed.set()
+
+    async def until(self, check: Callable[[Seen], bool]) -> None:
+        async with asyncio.timeout(ROLLOUT):
+            while not check(self):
+                self.changed.clear()
+                await self.changed.wait()
+
+
+async def test_deployment_rollout_waits_until_current(client: Client, namespace: str) -> None:
+    web = manifests.deployment("web", namespace, replicas=2)
+    await client.apply(web, field_manager=FIELD_MANAGER)
+    seen = Seen()
+    result = await wait(client, [id_of(web)], timeout=ROLLOUT, on_event=seen.on_event)
+    assert (result.outcome, result.aggregate) == (Outcome.REACHED, Status.CURRENT)
+    [final] = result.statuses
+    assert final.message == "Deployment is available. Replicas: 2"
+    assert [p.message for p in final.generated[0].generated] == ["Pod is Ready"] * 2
+    assert seen[0].status == Status.IN_PROGRESS  # it followed the rollout, it did not just read the end
+    assert all(a.signature != b.signature for a, b in itertools.pairwise(seen))  # deduplicated
+
+
+async def test_crash_looping_deployment_fails_fast(client: Client, namespace: str) -> None:
+    crashy = manifests.deployment("crashy", namespace, crash_loop=True)
+    await client.apply(crashy, field_manager=FIELD_MANAGER)
+    never = ObjectId("", "ConfigMap", namespace, "never-created")  # keeps the aggregate from ending the wait
+    result = await wait(client, [id_of(crashy), never], timeout=ROLLOUT, fail_fast=True)
+    assert result.outcome == Outcome.FAILED  # not TIMED_OUT: long before the timeout and the progress deadline
+    deployment, missing = result.statuses
+    assert deployment.status == Status.IN_PROGRESS  # upstream's status; the wait gave up on its ReplicaSet
+    [rs] = deployment.generated
+    assert (rs.status, rs.message) == (Status.FAILED, "1 pods have failed")
+    assert rs.generated[0].message == "Containers in CrashLoop state: app"
+    assert missing.status == Status.NOT_FOUND
+
+
+async def test_custom_resource_is_picked_up_when_its_crd_is_established(client: Client, namespace: str) -> None:
+    group = manifests.unique_group()
+    widget = ObjectId(group, "Widget", namespace, "w")
+    definition = manifests.crd(group, "Widget")
+    seen = Seen()
+    waiting = asyncio.create_task(wait(client, [widget], timeout=ROLLOUT, on_event=seen.on_event))
+    try:
+        await seen.until(bool)
+        assert (seen[0].status, seen[0].message) == (
+            Status.NOT_FOUND,
+            f"Resource not found: the cluster does not serve kind Widget.{group}",
+        )
+        await client.apply(definition, field_manager=FIELD_MANAGER)
+        await until_served(client, f"{group}/v1", "Widget")
+        await client.create(manifests.custom(group, "Widget", "w", namespace))
+        await client.patch(
+            f"{group}/v1",
+            "Widget",
+            "w",
+            {"status": {"conditions": [{"type": "Ready", "status": "True"}]}},
+            namespace=namespace,
+            subresource="status",
+        )
+        result = await waiting
+    finally:
+        waiting.cancel()
+        await client.delete(definition["apiVersion"], definition["kind"], definition["metadata"]["name"])
+    assert result.outcome == Outcome.REACHED
+    assert result.statuses[0].message in ("Resource is Ready", "Resource is current")
+
+
+async def test_wait_for_deletion(client: Client, namespace: str) -> None:
+    web = manifests.deployment("web", namespace)
+    settings = manifests.config_map("settings", namespace)
+    for obj in (web, settings):
+        await client.apply(obj, field_manager=FIELD_MANAGER)
+    ids = [id_of(web), id_of(settings), ObjectId("", "Secret", namespace, "already-gone")]
+    seen = Seen()
+    waiting = asyncio.create_task(wait(client, ids, desired=Status.NOT_FOUND, timeout=ROLLOUT, on_event=seen.on_event))
+    await seen.until(lambda got: {s.id for s in got} == set(ids))
+    assert not waiting.done()
+    await client.delete("apps/v1", "Deployment", "web", namespace=namespace)
+    await client.delete("v1", "ConfigMap", "settings", namespace=namespace)
+    result = await waiting
+    assert (result.outcome, result.aggregate) == (Outcome.REACHED, Status.NOT_FOUND)
+    assert [s.message for s in result.statuses] == ["Resource not found"] * 3
+
+
+async def test_unschedulable_pod_turns_failed_when_its_window_ends_without_an_event(
+    client: Client, namespace: str
+) -> None:
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "nowhere", "namespace": namespace},
+        "spec": {"nodeSelector": {"no-such": "node"}, "containers": [{"name": "app", "image": "x/y:1"}]},
+    }
+    await client.create(pod)
+    statuses: list[ResourceStatus] = []
+    async with contextlib.aclosing(watch_status(client, [id_of(pod)])) as events:
+        async with asyncio.timeout(ROLLOUT):
+            async for event in events:
+                if isinstance(event, Update):
+                    statuses.append(event.resource)
+                    if event.resource.status == Status.FAILED:
+                        break
+    waiting = next(s for s in statuses if s.message == "Pod has not been scheduled")
+    final = statuses[-1]
+    assert (final.status, final.message) == (Status.FAILED, "Pod could not be scheduled")
+    assert final.resource is not None and waiting.resource is not None
+    assert final.resource["metadata"]["resourceVersion"] == waiting.resource["metadata"]["resourceVersion"]
+
+
+async def test_sync_follows_the_first_statuses_and_updates_are_the_newest(client: Client, namespace: str) -> None:
+    names = [f"cm-{i}" for i in range(5)]
+    for name in names:
+        await client.apply(manifests.config_map(name, namespace), field_manager=FIELD_MANAGER)
+    ids = [ObjectId("", "ConfigMap", namespace, n) for n in names]
+    events: list[Event] = []
+    async with contextlib.aclosing(watch_status(client, ids)) as stream:
+        async for event in stream:
+            events.append(event)
+            if isinstance(event, Sync):
+                break
+    assert {e.resource.id for e in events[:-1] if isinstance(e, Update)} == set(ids)
+    assert isinstance(events[-1], Sync)
+
+
+async def until_served(client: Client, api_version: str, kind: str) -> None:
+    """The CRD's kind is in discovery (create calls need it; the wait found it on its own)."""
+    async with asyncio.timeout(ROLLOUT):
+        while True:
+            with contextlib.suppress(Exception):
+                await client.mapper.refresh()
+                await client.resource(api_version, kind)
+                return
+            await asyncio.sleep(0.1)
