@@ -214,14 +214,14 @@ async def test_429_is_retried_then_raised_with_the_servers_reason(
         status = (await client.get("v1", "Pod", "p", namespace=namespace)).get("status", {})
         return any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", []))
 
-    await until("the pod to be ready", pod_ready)
+    await until("the pod to be ready", pod_ready, seconds=120)  # scheduling + kwok; slow on a busy machine
     await client.create(pdb, namespace=namespace)  # after readiness: its first sync counts the pod
 
     async def budget_blocks() -> bool:
         status = (await client.get("policy/v1", "PodDisruptionBudget", "pdb", namespace=namespace)).get("status", {})
         return bool(status.get("currentHealthy") == 1 and status.get("disruptionsAllowed") == 0)
 
-    await until("the disruption budget to count the running pod", budget_blocks)
+    await until("the disruption budget to count the running pod", budget_blocks, seconds=120)
     eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "p", "namespace": namespace}}
     async with Client(load_kubeconfig([cluster.kubeconfig]), max_retries=2) as c:
         with pytest.raises(TooManyRequests) as err:
