@@ -50,6 +50,20 @@ POD_FAILED = current("Pod has completed, but not successfully")
 POD_READY = current("Pod is Ready")
 JOB_SUSPENDED = current("Job is suspended")
 CRD_ESTABLISHED = current("CRD is established")
+# Results with fixed messages are built once: a result costs two tuple allocations.
+NO_IP_ASSIGNED = in_progress("NoIPAssigned", "ClusterIP not set. Service type: LoadBalancer")
+REPLICA_SET_NOT_AVAILABLE = in_progress("ReplicaSetNotAvailable", "ReplicaSet not Available")
+DEPLOYMENT_NOT_AVAILABLE = in_progress("DeploymentNotAvailable", "Deployment not Available")
+REPLICA_FAILURE = in_progress("ReplicaFailure", "Replica Failure condition. Check Pods")
+REVISION_MISMATCH = in_progress("RevisionMismatch", "Waiting for updated revision to match current")
+NO_DESIRED_NUMBER = in_progress("NoDesiredNumber", "Missing .status.desiredNumberScheduled")
+POD_RUNNING_NOT_READY = in_progress("PodRunningNotReady", "Pod is running but is not Ready")
+POD_PENDING = in_progress("PodPending", "Pod is in the Pending phase")
+POD_NOT_OBSERVED = in_progress("PodNotObserved", "Pod phase not available")
+POD_NOT_SCHEDULED = in_progress("PodNotScheduled", "Pod has not been scheduled")
+POD_UNSCHEDULABLE = failed("PodUnschedulable", "Pod could not be scheduled")
+JOB_NOT_STARTED = in_progress("JobNotStarted", "Job not started")
+INSTALLING = in_progress("Installing", "Install in progress")
 
 
 def kind_of(obj: dict[str, Any]) -> str:
@@ -72,7 +86,7 @@ def service_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | N
     """Only a LoadBalancer Service without a cluster IP is held back; ingress is not inspected."""
     spec = obj.get("spec")
     if str_field(spec, "type", "ClusterIP") == "LoadBalancer" and str_field(spec, "clusterIP", "") == "":
-        return in_progress("NoIPAssigned", "ClusterIP not set. Service type: LoadBalancer")
+        return NO_IP_ASSIGNED
     return SERVICE_READY
 
 
@@ -115,9 +129,9 @@ def deployment_conditions(obj: dict[str, Any], conds: Conditions, now: datetime 
     if spec_replicas > ready:
         return in_progress("LessReady", f"Ready: {ready}/{spec_replicas}")
     if not progressing:
-        return in_progress("ReplicaSetNotAvailable", "ReplicaSet not Available")
+        return REPLICA_SET_NOT_AVAILABLE
     if not available:
-        return in_progress("DeploymentNotAvailable", "Deployment not Available")
+        return DEPLOYMENT_NOT_AVAILABLE
     return current(f"Deployment is available. Replicas: {replicas}")
 
 
@@ -130,7 +144,7 @@ def replica_controller_status(obj: dict[str, Any], conds: Conditions, noun: str)
     """The ReplicaSet rule, with the noun of its final message (ReplicationController reuses it)."""
     for ctype, cstatus, _reason, _message in conds:
         if ctype == "ReplicaFailure" and cstatus == "True":
-            return in_progress("ReplicaFailure", "Replica Failure condition. Check Pods")
+            return REPLICA_FAILURE
     status = obj.get("status")
     spec_replicas = int_field(obj.get("spec"), "replicas", 1)
     replicas = int_field(status, "replicas", 0)
@@ -175,7 +189,7 @@ def sts_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | None)
     if spec_replicas > current_replicas:
         return in_progress("LessCurrent", f"current: {current_replicas}/{spec_replicas}")
     if str_field(status, "currentRevision", "") != str_field(status, "updateRevision", ""):
-        return in_progress("RevisionMismatch", "Waiting for updated revision to match current")
+        return REVISION_MISMATCH
     return current(f"All replicas scheduled as expected. Replicas: {replicas}")
 
 
@@ -193,7 +207,7 @@ def daemonset_conditions(obj: dict[str, Any], conds: Conditions, now: datetime |
     available = int_field(status, "numberAvailable", 0)
     ready = int_field(status, "numberReady", 0)
     if desired == -1:
-        return in_progress("NoDesiredNumber", "Missing .status.desiredNumberScheduled")
+        return NO_DESIRED_NUMBER
     if desired > scheduled:
         return in_progress("LessCurrent", f"Current: {scheduled}/{desired}")
     if desired > updated:
@@ -232,16 +246,16 @@ def pod_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | None)
         names = crash_looping_containers(obj)
         if names:
             return failed("ContainerCrashLooping", f"Containers in CrashLoop state: {','.join(names)}")
-        return in_progress("PodRunningNotReady", "Pod is running but is not Ready")
+        return POD_RUNNING_NOT_READY
     if phase == "Pending":
         for ctype, cstatus, reason, _message in conds:
             if ctype == "PodScheduled" and cstatus == "False":
                 if reason == "Unschedulable":
                     return _unschedulable(obj, now)
                 break
-        return in_progress("PodPending", "Pod is in the Pending phase")
+        return POD_PENDING
     if phase == "":
-        return in_progress("PodNotObserved", "Pod phase not available")
+        return POD_NOT_OBSERVED
     raise ComputeError("status.phase", f"unknown phase {phase}")
 
 
@@ -253,8 +267,8 @@ def _unschedulable(obj: dict[str, Any], now: datetime | None) -> Result:
     elif now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     if now - SCHEDULE_WINDOW < created:
-        return in_progress("PodNotScheduled", "Pod has not been scheduled")
-    return failed("PodUnschedulable", "Pod could not be scheduled")
+        return POD_NOT_SCHEDULED
+    return POD_UNSCHEDULABLE
 
 
 def crash_looping_containers(obj: dict[str, Any]) -> list[str]:
@@ -303,7 +317,7 @@ def job_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | None)
     if terminal is not None:
         return terminal
     if str_field(obj.get("status"), "startTime", "") == "":
-        return in_progress("JobNotStarted", "Job not started")
+        return JOB_NOT_STARTED
     return current(f"Job in progress. success:{succeeded}, active: {active}, failed: {failures}")
 
 
@@ -346,7 +360,7 @@ def crd_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | None)
                 return failed(reason, message)
             if cstatus == "True":
                 return CRD_ESTABLISHED
-    return in_progress("Installing", "Install in progress")
+    return INSTALLING
 
 
 CORE_RULES: dict[tuple[str, str], Rule] = {

@@ -13,6 +13,7 @@ from typing import Any
 from kstatus.fields import Conditions, bool_field, child, str_field
 from kstatus.result import TERMINATING, Result, current, failed, in_progress
 from kstatus.rules_core import (
+    JOB_NOT_STARTED,
     JOB_SUSPENDED,
     SERVICE_READY,
     Rule,
@@ -30,6 +31,11 @@ INGRESS_CURRENT = current("Ingress has an address assigned")
 APISERVICE_CURRENT = current("APIService is available")
 HPA_CURRENT = current("HorizontalPodAutoscaler is able to scale and scaling is active")
 HPA_DISABLED = current("HorizontalPodAutoscaler scaling is disabled")
+# Results with fixed messages are built once: a result costs two tuple allocations.
+NO_LOAD_BALANCER_INGRESS = in_progress("NoLoadBalancerIngress", "LoadBalancer ingress not assigned")
+NO_ADDRESS_ASSIGNED = in_progress("NoAddressAssigned", "Waiting for an address in status.loadBalancer.ingress")
+NO_AVAILABLE_CONDITION = in_progress("NoAvailableCondition", "Waiting for the Available condition")
+NO_SCALING_CONDITIONS = in_progress("NoScalingConditions", "Waiting for the AbleToScale and ScalingActive conditions")
 
 
 def _has_lb_ingress(obj: dict[str, Any]) -> bool:
@@ -51,7 +57,7 @@ def lb_service_conditions(obj: dict[str, Any], conds: Conditions, now: datetime 
     if result is not SERVICE_READY:
         return result
     if str_field(obj.get("spec"), "type", "ClusterIP") == "LoadBalancer" and not _has_lb_ingress(obj):
-        return in_progress("NoLoadBalancerIngress", "LoadBalancer ingress not assigned")
+        return NO_LOAD_BALANCER_INGRESS
     return result
 
 
@@ -59,7 +65,7 @@ def ingress_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | N
     """An Ingress serves traffic once its controller has published an address."""
     if _has_lb_ingress(obj):
         return INGRESS_CURRENT
-    return in_progress("NoAddressAssigned", "Waiting for an address in status.loadBalancer.ingress")
+    return NO_ADDRESS_ASSIGNED
 
 
 def apiservice_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | None) -> Result:
@@ -69,7 +75,7 @@ def apiservice_conditions(obj: dict[str, Any], conds: Conditions, now: datetime 
             if cstatus == "True":
                 return APISERVICE_CURRENT
             return in_progress(reason, message)
-    return in_progress("NoAvailableCondition", "Waiting for the Available condition")
+    return NO_AVAILABLE_CONDITION
 
 
 def namespace_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | None) -> Result:
@@ -114,7 +120,7 @@ def hpa_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | None)
         return in_progress(active[2], active[3])
     if able is not None and active is not None and able[1] == "True" and active[1] == "True":
         return HPA_CURRENT
-    return in_progress("NoScalingConditions", "Waiting for the AbleToScale and ScalingActive conditions")
+    return NO_SCALING_CONDITIONS
 
 
 def complete_job_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | None) -> Result:
@@ -127,7 +133,7 @@ def complete_job_conditions(obj: dict[str, Any], conds: Conditions, now: datetim
     if terminal is not None:
         return terminal
     if str_field(obj.get("status"), "startTime", "") == "":
-        return in_progress("JobNotStarted", "Job not started")
+        return JOB_NOT_STARTED
     return in_progress("JobInProgress", f"Job in progress. success:{succeeded}, active: {active}, failed: {failures}")
 
 
