@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import orjson
 
 
@@ -18,6 +19,13 @@ class KubeError(Exception):
 
 class ConfigError(KubeError):
     """Bad or missing kubeconfig, in-cluster files or exec plugin; the message says what to fix."""
+
+
+class ConnectionFailed(KubeError, aiohttp.ClientConnectionError):
+    """The API server could not be reached or the connection broke, after the transport's retries.
+
+    Also an aiohttp connection error, so code that treats those as "reconnect" keeps working.
+    """
 
 
 class NoMatchError(KubeError):

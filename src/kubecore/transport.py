@@ -22,7 +22,7 @@ import orjson
 
 from kubecore.config import ClusterConfig
 from kubecore.credentials import Authenticator, Credential
-from kubecore.errors import api_error
+from kubecore.errors import ConfigError, ConnectionFailed, api_error
 from kubecore.lines import LineSplitter
 from kubecore.metrics import RequestStats
 from kubecore.ratelimit import TokenBucket
@@ -139,8 +139,13 @@ class Transport:
             accept=accept,
             timeouts=REQUEST_TIMEOUT,
         )
-        async with resp:
-            raw = await resp.read()
+        try:
+            async with resp:
+                raw = await resp.read()
+        except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError) as exc:
+            raise ConnectionFailed(
+                f"reading the answer to {method} {path} from {self.config.server} failed: {_describe(exc)}"
+            ) from exc
         self.stats.record(method, str(resp.status), time.monotonic() - started)
         return orjson.loads(raw) if raw else None
 
@@ -207,10 +212,16 @@ class Transport:
                     server_hostname=self.config.tls_server_name,
                     timeout=timeouts,
                 )
+            except aiohttp.ClientSSLError as exc:
+                self.stats.record(verb, "error", time.monotonic() - started)
+                raise ConfigError(
+                    f"TLS with {self.config.server} failed ({exc}); check the certificate authority, "
+                    "client certificate and tls-server-name of the kubeconfig"
+                ) from None
             except (aiohttp.ClientConnectionError, TimeoutError) as exc:
                 self.stats.record(verb, "error", time.monotonic() - started)
                 if attempt >= self.max_retries or not _retriable_failure(method, exc):
-                    raise
+                    raise ConnectionFailed(f"{method} {path} to {self.config.server} failed: {_describe(exc)}") from exc
                 await asyncio.sleep(retry_delay(attempt, None, random.random()))
                 attempt += 1
                 continue
@@ -243,6 +254,10 @@ class Transport:
         if cached is None or cached[0] != pair:
             cached = self._ssl = (pair, ssl_context(self.config, credential))
         return cached[1]
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__  # TimeoutError has no message
 
 
 def _retriable_failure(method: str, exc: BaseException) -> bool:

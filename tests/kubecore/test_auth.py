@@ -241,3 +241,20 @@ async def test_failing_exec_plugin_gives_a_clear_config_error(cluster: Cluster, 
         with pytest.raises(ConfigError) as err:
             await c.get("v1", "Namespace", "default")
     assert str(err.value) == f"exec plugin {sys.executable} exited with 3: token expired, run login"
+
+
+async def test_unknown_ca_is_a_config_error_and_insecure_skips_verification(cluster: Cluster, tmp_path: Path) -> None:
+    other_ca = tmp_path / "other-ca.pem"
+    other_ca.write_bytes((cluster.pki_dir / "front-proxy-ca.crt").read_bytes())  # a CA that did not sign the server
+    token = {"token": cluster.admin_token}
+    wrong_ca = {"server": cluster.server, "certificate-authority": str(other_ca)}
+    wrong = load_kubeconfig([write_kubeconfig(tmp_path / "a", wrong_ca, token)])
+    async with Client(wrong) as c:
+        with pytest.raises(ConfigError, match=r"TLS with https://127\.0\.0\.1:\d+ failed .*certificate verify failed"):
+            await c.get("v1", "Namespace", "default")
+        assert c.transport.stats.count(code="error") == 1  # not retried
+    insecure = load_kubeconfig(
+        [write_kubeconfig(tmp_path / "b", {"server": cluster.server, "insecure-skip-tls-verify": True}, token)]
+    )
+    async with Client(insecure) as c:
+        assert (await c.get("v1", "Namespace", "default"))["metadata"]["name"] == "default"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
+import aiohttp
+import pytest
+
+from kubecore import Client, ClusterConfig, ConnectionFailed, KubeError
 from kubecore.metrics import RequestStats
 from kubecore.transport import parse_retry_after, retry_delay, should_retry
 
@@ -35,3 +40,14 @@ def test_request_stats_count_writes() -> None:
         stats.record(verb, code, 0.01)
     assert stats.writes == 3
     assert stats.count("get") == 1 and stats.count(code=200) == 4 and stats.count("POST", 409) == 1
+
+
+async def test_unreachable_server_is_a_kube_error_after_retries() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with Client(ClusterConfig(server=f"https://127.0.0.1:{port}"), max_retries=2) as c:
+        with pytest.raises(ConnectionFailed, match=rf"GET /api to https://127.0.0.1:{port} failed: Cannot connect"):
+            await c.get("v1", "Namespace", "default")
+        assert c.transport.stats.count("GET", "error") == 3
+    assert issubclass(ConnectionFailed, KubeError) and issubclass(ConnectionFailed, aiohttp.ClientConnectionError)
