@@ -9,7 +9,8 @@ list them all. An object another ManagedResource owns is refused (§10.4) before
 Per object: GET the live object → ownership check → :func:`merge.plan_apply` → SSA (forced: GRM's
 last-writer-wins on the fields of the manifest) → JSON merge patch deleting the label/annotation keys
 GRM's three-way merge drops. A 422 on an update with ``delete-on-invalid-update`` (or an immutable
-ConfigMap/Secret) deletes the object so that the next round re-creates it.
+ConfigMap/Secret) deletes the object so that the next round re-creates it. Nothing is sent when the
+body is the one last applied and the live object still carries it (:mod:`drift`, spec §10.2).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from kubecore import ApiError, Client, Invalid, KubeError, NoMatchError, NotFoun
 from resource_manager import annotations as ann
 from resource_manager.conditions import apply_error
 from resource_manager.desired import DesiredObject, type_meta_problem
+from resource_manager.drift import fingerprint, write_needed
 from resource_manager.equivalences import Equivalences
 from resource_manager.established import NotEstablished, wait_established
 from resource_manager.identity import display_name
@@ -91,6 +93,7 @@ class Applier:
         origin: str,
         options_for: OptionsFor,
         equivalences: Equivalences,
+        last_applied: dict[str, str],
         *,
         crd_wait: float = 30.0,
     ) -> None:
@@ -98,6 +101,8 @@ class Applier:
         self.origin = origin
         self.options_for = options_for
         self.equivalences = equivalences
+        self.last_applied = last_applied
+        """Identity key -> fingerprint of the body last applied successfully (kept across rounds)."""
         self.crd_wait = crd_wait
         self._established: dict[str, str | None] = {}  # CRD name -> None (established) or the problem
 
@@ -162,6 +167,9 @@ class Applier:
                 return Failure(name, conflict.message)
             scaled = is_horizontally_scaled(obj, scaled_keys, self.equivalences)
             plan = plan_apply(obj, live, self.options_for(desired, scaled))
+            if not write_needed(plan, live, self.last_applied.get(desired.key)):
+                return None
+            self.last_applied.pop(desired.key, None)
             result = live
             if plan.body is not None:
                 result = await self.client.apply(plan.body, field_manager=FIELD_MANAGER, force=True)
@@ -170,6 +178,8 @@ class Applier:
                 await self.client.patch(
                     obj["apiVersion"], obj["kind"], meta.get("name", ""), patch, namespace=meta.get("namespace")
                 )
+            if plan.body is not None:
+                self.last_applied[desired.key] = fingerprint(plan.body)
         except Invalid as exc:
             if live is not None:
                 return await self._delete_on_invalid_update(obj, live, exc)

@@ -91,6 +91,8 @@ class Reconciler:
         self.target = target
         self.settings = settings or Settings()
         self.finalizer = ann.finalizer_name(self.settings.resource_class)
+        self.last_applied: dict[str, dict[str, str]] = {}
+        """Origin -> object key -> fingerprint of what was applied last (lets resyncs skip writes)."""
 
     async def reconcile(self, namespace: str, name: str, secrets: SecretLookup) -> Outcome:
         """Bring the MR ``namespace/name`` one step closer to its desired state."""
@@ -268,7 +270,8 @@ class Reconciler:
             )
 
         to_apply = sort_for_apply((d for d in desired if not d.ignore_mode), lambda d: d.obj)
-        applier = Applier(self.target, origin, options_for, equivalences, crd_wait=self.settings.crd_wait)
+        last_applied = self.last_applied.setdefault(origin, {})
+        applier = Applier(self.target, origin, options_for, equivalences, last_applied, crd_wait=self.settings.crd_wait)
         return (await applier.apply_all(to_apply)).failures
 
     def _pruner(self, mr: Mapping[str, Any]) -> Pruner:
@@ -301,6 +304,7 @@ class Reconciler:
         finalizers = [f for f in _meta(mr).get("finalizers") or () if f != self.finalizer]
         with contextlib.suppress(NotFound):
             await self._patch_mr(mr, {"metadata": {"finalizers": finalizers or None}})
+        self.last_applied.pop(origin_for(_meta(mr)["namespace"], _meta(mr)["name"], self.settings.cluster_id), None)
         log.info("released managed resource", mr=_name(mr), kept_objects=keep_objects)
         return Outcome()
 

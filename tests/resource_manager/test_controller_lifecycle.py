@@ -84,6 +84,11 @@ async def test_status_is_written_as_grm_writes_it(cluster: Cluster, namespace: s
         await until("the operation annotation removed", annotation_removed)
         unchanged = await ctl.mr(namespace, "mr")
         assert unchanged["status"] == mr["status"]
+        # zero writes when nothing changed (spec 10.2): one more reconcile, no PATCH/PUT/POST/DELETE at all
+        writes = ctl.client.transport.stats.writes
+        outcome = await ctl.manager.reconciler.reconcile(namespace, "mr", ctl.manager.secret)
+        assert outcome.error is None and outcome.requeue_after == 30.0
+        assert ctl.client.transport.stats.writes == writes
 
         await set_manifests(ctl.client, "mr", namespace, *docs)  # the set changes: checks reset, then applied
         mr = await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
