@@ -14,6 +14,16 @@ from typing import Annotated
 
 import typer
 
+from kstatus.live.cli import (
+    ContextOption,
+    KubeconfigOption,
+    LiveOption,
+    NamespaceOption,
+    TargetsArgument,
+    WaitFor,
+    WaitOutput,
+)
+
 BAD_INPUT = 3
 
 app = typer.Typer(
@@ -37,7 +47,7 @@ class JobsMode(StrEnum):
 
 
 FilenameOption = Annotated[
-    list[str],
+    list[str] | None,
     typer.Option(
         "-f",
         "--filename",
@@ -68,19 +78,66 @@ def kstatus() -> None:
 
 @app.command("status")
 def status_command(
-    filename: FilenameOption,
+    targets: TargetsArgument = None,
+    filename: FilenameOption = None,
+    live: LiveOption = False,
+    namespace: NamespaceOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
     output: OutputOption = OutputFormat.table,
     strict: StrictOption = False,
     jobs: JobsOption = JobsMode.default,
     extended: ExtendedOption = False,
     rules: RulesOption = None,
 ) -> None:
-    """Compute the status of every object in the given manifests, offline (no cluster)."""
-    from kstatus.status_command import BadInput, run_offline_status
+    """Compute the status of the objects in manifests (offline), or in the cluster (TYPE/NAME, --live)."""
+    from kstatus.status_command import BadInput, options_from_flags, run_offline_status
 
     try:
-        code = run_offline_status(
-            filename, output.value, strict=strict, jobs=jobs.value, extended=extended, rules=rules
+        if targets or live:
+            from kstatus.live.cli import ClusterFlags, run_live_status
+
+            options = options_from_flags(strict=strict, jobs=jobs.value, extended=extended, rules=rules)
+            flags = ClusterFlags(kubeconfig, context, namespace)
+            code = run_live_status(targets or [], filename or [], flags, output.value, options)
+        else:
+            code = run_offline_status(
+                filename or [], output.value, strict=strict, jobs=jobs.value, extended=extended, rules=rules
+            )
+    except BadInput as err:
+        fail(str(err))
+    raise typer.Exit(code)
+
+
+@app.command("wait")
+def wait_command(
+    filename: FilenameOption = None,
+    wait_for: Annotated[WaitFor, typer.Option("--for", help="Wait until Current, or until deleted.")] = WaitFor.current,
+    timeout: Annotated[str, typer.Option("--timeout", help="Give up after this long (Go duration).")] = "5m",
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first Failed resource.")] = False,
+    output: Annotated[WaitOutput, typer.Option("-o", "--output", help="Output format.")] = WaitOutput.table,
+    namespace: NamespaceOption = None,
+    kubeconfig: KubeconfigOption = None,
+    context: ContextOption = None,
+    strict: StrictOption = False,
+    jobs: JobsOption = JobsMode.default,
+    extended: ExtendedOption = False,
+    rules: RulesOption = None,
+) -> None:
+    """Wait for the objects of the manifests; exit 0 reached, 1 failed, 2 timed out, 3 bad input or cluster error."""
+    from kstatus.live.cli import ClusterFlags, run_wait
+    from kstatus.status_command import BadInput, options_from_flags
+
+    try:
+        options = options_from_flags(strict=strict, jobs=jobs.value, extended=extended, rules=rules)
+        code = run_wait(
+            filename or [],
+            ClusterFlags(kubeconfig, context, namespace),
+            wait_for=wait_for.value,
+            timeout=timeout,
+            fail_fast=fail_fast,
+            output=output.value,
+            options=options,
         )
     except BadInput as err:
         fail(str(err))

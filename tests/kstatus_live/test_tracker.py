@@ -28,7 +28,6 @@ def test_waiting_for_deletion_and_for_an_empty_set() -> None:
     tracker = Tracker([A], Status.NOT_FOUND)
     tracker.observe(status(A, Status.CURRENT), 1.0)
     assert tracker.outcome() is None
-    assert tracker.pending() == [status(A, Status.CURRENT)]
     tracker.observe(status(A, Status.NOT_FOUND), 2.0)
     assert tracker.outcome() == Outcome.REACHED
     assert Tracker([], Status.CURRENT).outcome() == Outcome.REACHED

@@ -59,7 +59,3 @@ class Tracker:
         if self.fail_fast and any(s.first_failed() is not None for s in self.statuses.values()):
             return Outcome.FAILED
         return None
-
-    def pending(self) -> list[ResourceStatus]:
-        """The objects not at the desired status yet, in id order."""
-        return [s for s in self.statuses.values() if s.status != self.desired]

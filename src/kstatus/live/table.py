@@ -1,0 +1,87 @@
+"""What `kstatus wait` and `kstatus status --live` print, as pure functions of statuses (no I/O).
+
+The live table has one row per object: resource, status, message, and for how long it has had that
+status.  The summary is one line saying how the wait ended.  `-o json` gets one JSON object per
+event instead, so scripts can follow a wait as it happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from kstatus import Status
+from kstatus.live.events import ResourceStatus
+from kstatus.live.tracker import Outcome, Tracker
+
+HEADERS = ("RESOURCE", "STATUS", "MESSAGE", "FOR")
+SHOWN_PENDING = 5  # objects named in a timed-out summary
+
+
+def duration(seconds: float) -> str:
+    """Like Go's Duration.String, rounded for people: 4.2s, 1m5s, 2h0m3s."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes}m{secs}s" if hours else f"{minutes}m{secs}s"
+
+
+def explain(status: ResourceStatus) -> str:
+    """The message, leading to the first failed generated resource when that is the news."""
+    failed = status.first_failed()
+    if failed is not None and failed is not status:
+        return f"{status.text} ({failed.id}: {failed.text})" if status.text else f"{failed.id}: {failed.text}"
+    return status.text
+
+
+def rows(tracker: Tracker, now: float) -> list[tuple[str, str, str, str]]:
+    """Table rows in id order."""
+    return [
+        (str(oid), str(status.status), explain(status), duration(now - tracker.since[oid]))
+        for oid, status in tracker.statuses.items()
+    ]
+
+
+def summary(
+    outcome: Outcome, statuses: Sequence[ResourceStatus], desired: Status, elapsed: float, error: str | None = None
+) -> str:
+    """One line: how the wait ended and, if it did not succeed, which objects are to blame."""
+    total, after = len(statuses), duration(elapsed)
+    if outcome == Outcome.REACHED:
+        return f"all {total} resources reached {desired} after {after}"
+    if outcome == Outcome.ERROR:
+        return f"error after {after}: {error}"
+    if outcome == Outcome.FAILED:
+        culprit = next(s for s in statuses if s.first_failed() is not None)
+        return f"failed after {after}: {culprit.id} {culprit.status}: {explain(culprit)}"
+    pending = [s for s in statuses if s.status != desired]
+    named = ", ".join(f"{s.id} ({s.status}: {explain(s)})" for s in pending[:SHOWN_PENDING])
+    more = f" and {len(pending) - SHOWN_PENDING} more" if len(pending) > SHOWN_PENDING else ""
+    return f"timed out after {after}: {len(pending)} of {total} resources not {desired}: {named}{more}"
+
+
+def status_record(status: ResourceStatus) -> dict[str, Any]:
+    """The record `kstatus status` prints (the offline command's keys, plus generated resources)."""
+    resource = status.resource or {}
+    return {
+        "apiVersion": resource.get("apiVersion") or status.id.group,
+        "kind": status.id.kind,
+        "namespace": status.id.namespace,
+        "name": status.id.name,
+        "status": str(status.status),
+        "message": status.text,
+        "generated": [status_record(g) for g in status.generated],
+    }
+
+
+def json_line(kind: str, **fields: Any) -> str:
+    return orjson.dumps({"type": kind, **fields}).decode()
+
+
+def update_line(status: ResourceStatus, elapsed: float) -> str:
+    """A non-TTY table is a log: one line per change."""
+    return f"{elapsed:7.1f}s  {status.id}  {status.status}  {explain(status)}"

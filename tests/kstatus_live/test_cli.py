@@ -1,0 +1,118 @@
+"""`kstatus status TYPE/NAME | -f --live` and `kstatus wait` end to end: the real binary, the real cluster."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import yaml
+
+from devcluster import Cluster
+from tests.kstatus_live import manifests
+
+pytestmark = pytest.mark.cluster
+KSTATUS = str(Path(sys.executable).with_name("kstatus"))
+
+
+def kstatus(cluster: Cluster, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [KSTATUS, *args, "--kubeconfig", str(cluster.kubeconfig)], capture_output=True, text=True, timeout=300
+    )
+
+
+def write(tmp_path: Path, *objects: dict[str, Any], name: str = "manifests.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump_all(objects))
+    return str(path)
+
+
+def apply(cluster: Cluster, path: str, namespace: str) -> None:
+    cluster.kubectl("apply", "-n", namespace, "-f", path)
+
+
+def without_namespace(obj: dict[str, Any]) -> dict[str, Any]:
+    """Manifests usually leave the namespace to -n."""
+    meta = {k: v for k, v in obj["metadata"].items() if k != "namespace"}
+    return {**obj, "metadata": meta}
+
+
+def test_wait_rollout_table_log_and_summary(cluster: Cluster, namespace: str, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        without_namespace(manifests.deployment("web", namespace)),
+        without_namespace(manifests.config_map("cfg", namespace)),
+    )
+    apply(cluster, path, namespace)
+    done = kstatus(cluster, "wait", "-f", path, "-n", namespace, "--timeout", "3m")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert f"Deployment/{namespace}/web  Current  Deployment is available. Replicas: 1" in lines[-2]
+    assert lines[-1].startswith("all 2 resources reached Current after ")
+
+
+def test_wait_fail_fast_json_stream(cluster: Cluster, namespace: str, tmp_path: Path) -> None:
+    crashy = manifests.deployment("crashy", namespace, crash_loop=True)
+    path = write(tmp_path, crashy, manifests.config_map("never", namespace))
+    cluster.kubectl("apply", "-f", write(tmp_path, crashy, name="crashy.yaml"))
+    done = kstatus(cluster, "wait", "-f", path, "--fail-fast", "--timeout", "3m", "-o", "json")
+    assert done.returncode == 1, done.stderr
+    events = [orjson.loads(line) for line in done.stdout.splitlines()]
+    assert {e["type"] for e in events} >= {"Update", "Result"}
+    result = events[-1]
+    assert (result["type"], result["outcome"], result["aggregate"]) == ("Result", "failed", "InProgress")
+    assert [s["status"] for s in result["statuses"]] == ["InProgress", "NotFound"]
+    assert result["summary"].startswith("failed after ")
+    assert "1 pods have failed" in result["summary"]
+
+
+def test_wait_timeout_and_deletion_exit_codes(cluster: Cluster, namespace: str, tmp_path: Path) -> None:
+    path = write(tmp_path, manifests.config_map("missing", namespace))
+    timed_out = kstatus(cluster, "wait", "-f", path, "--timeout", "1s")
+    assert timed_out.returncode == 2
+    assert timed_out.stdout.splitlines()[-1] == (
+        f"timed out after 1.0s: 1 of 1 resources not Current: ConfigMap/{namespace}/missing "
+        "(NotFound: Resource not found)"
+    )
+    deleted = kstatus(cluster, "wait", "-f", path, "--for", "deleted", "--timeout", "30s")
+    assert deleted.returncode == 0
+    assert deleted.stdout.splitlines()[-1].startswith("all 1 resources reached NotFound after ")
+
+
+def test_status_of_type_name_arguments_and_live_manifests(cluster: Cluster, namespace: str, tmp_path: Path) -> None:
+    path = write(tmp_path, without_namespace(manifests.config_map("cfg", namespace)))
+    apply(cluster, path, namespace)
+    by_name = kstatus(cluster, "status", "cm/cfg", "configmaps/gone", "-n", namespace)
+    assert by_name.returncode == 2  # not everything is Current
+    assert by_name.stdout.splitlines()[1:] == [
+        f"{namespace}   ConfigMap   cfg    Current    Resource is always ready",
+        f"{namespace}   ConfigMap   gone   NotFound   Resource not found",
+    ]
+    live = kstatus(cluster, "status", "-f", path, "--live", "-n", namespace, "-o", "json")
+    assert live.returncode == 0
+    [record] = orjson.loads(live.stdout)
+    assert (record["name"], record["status"], record["message"]) == ("cfg", "Current", "Resource is always ready")
+
+
+def test_bad_input_and_unreachable_cluster_are_one_line_exit_3(cluster: Cluster, tmp_path: Path) -> None:
+    missing = kstatus(cluster, "wait", "-f", str(tmp_path / "nope.yaml"))
+    assert (missing.returncode, missing.stderr) == (3, f"error: {tmp_path / 'nope.yaml'}: no such file or directory\n")
+    unknown_type = kstatus(cluster, "status", "gizmo/x")
+    assert (unknown_type.returncode, unknown_type.stderr) == (
+        3,
+        "error: 'gizmo/x': the server doesn't have a resource type \"gizmo\"\n",
+    )
+    config = yaml.safe_load(cluster.kubeconfig.read_text())
+    config["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:9"  # nothing listens there
+    dead = tmp_path / "dead.kubeconfig"
+    dead.write_text(yaml.safe_dump(config))
+    path = write(tmp_path, manifests.config_map("cfg", "default"))
+    unreachable = subprocess.run(
+        [KSTATUS, "wait", "-f", path, "--kubeconfig", str(dead)], capture_output=True, text=True, timeout=120
+    )
+    assert unreachable.returncode == 3
+    assert unreachable.stderr.startswith("error: GET /api to https://127.0.0.1:9 failed: Cannot connect to host")
+    assert len(unreachable.stderr.splitlines()) == 1
