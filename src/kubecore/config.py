@@ -32,7 +32,7 @@ class ExecConfig:
     command: str
     api_version: str
     args: tuple[str, ...] = ()
-    env: tuple[tuple[str, str], ...] = ()
+    env: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # may carry secrets
     interactive_mode: str = "IfAvailable"
     provide_cluster_info: bool = False
     install_hint: str = ""

@@ -45,8 +45,9 @@ def test_simple_context() -> None:
 
 
 def test_repr_hides_secrets() -> None:
-    config = ClusterConfig(server="https://x", token="s3cret", client_key_data=b"KEYDATA")
-    assert "s3cret" not in repr(config) and "KEYDATA" not in repr(config)
+    plugin = ExecConfig(command="p", api_version="client.authentication.k8s.io/v1", env=(("PASSWORD", "hunter2"),))
+    config = ClusterConfig(server="https://x", token="s3cret", client_key_data=b"KEYDATA", exec=plugin)
+    assert "hunter2" not in repr(config) and "s3cret" not in repr(config) and "KEYDATA" not in repr(config)
 
 
 def test_first_file_wins_for_names_and_current_context(tmp_path: Path) -> None:
