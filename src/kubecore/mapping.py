@@ -8,6 +8,7 @@ restarting anything; concurrent misses share that refresh.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -102,36 +103,32 @@ class RESTMapper:
 
     async def resource_for(self, api_version: str, kind: str) -> ResourceInfo:
         group, version = split_api_version(api_version)
-        found = await self._lookup(lambda ix: ix.by_kind.get((group, version, kind)))
-        if found is None:
-            raise NoMatchError(api_version, kind)
-        return found
+        return await self._find(lambda ix: ix.by_kind.get((group, version, kind)), api_version, kind)
 
     async def kind_for(self, api_version: str, resource: str) -> ResourceInfo:
         group, version = split_api_version(api_version)
-        found = await self._lookup(lambda ix: ix.by_resource.get((group, version, resource)))
-        if found is None:
-            raise NoMatchError(api_version, resource)
-        return found
+        return await self._find(lambda ix: ix.by_resource.get((group, version, resource)), api_version, resource)
 
     async def preferred_version(self, group: str, kind: str) -> ResourceInfo:
-        found = await self._lookup(lambda ix: ix.preferred.get((group, kind)))
+        return await self._find(lambda ix: ix.preferred.get((group, kind)), f"{group}/*" if group else "*", kind)
+
+    async def _find(self, find: Callable[[_Index], ResourceInfo | None], api_version: str, name: str) -> ResourceInfo:
+        found = await self._lookup(find)
         if found is None:
-            raise NoMatchError(f"{group}/*" if group else "*", kind)
+            raise NoMatchError(api_version, name)
         return found
 
-    async def _lookup(self, find: Any) -> ResourceInfo | None:
+    async def _lookup(self, find: Callable[[_Index], ResourceInfo | None]) -> ResourceInfo | None:
         generation = self._generation
         if self._index is not None:
-            found: ResourceInfo | None = find(self._index)
+            found = find(self._index)
             if found is not None:
                 return found
         async with self._lock:
             if self._generation == generation:  # nobody refreshed while we waited
                 await self._refresh_locked()
         assert self._index is not None
-        result: ResourceInfo | None = find(self._index)
-        return result
+        return find(self._index)
 
     async def refresh(self) -> None:
         async with self._lock:

@@ -42,9 +42,12 @@ async def stop(task: asyncio.Task[None]) -> None:
         await task
 
 
-async def test_two_contenders_and_handover_on_release(client: Client, second_client: Client, namespace: str) -> None:
-    timing = {"lease_duration": 10.0, "renew_deadline": 5.0, "retry_period": 0.3}
-    a, b = elector(client, namespace, "a", **timing), elector(second_client, namespace, "b", **timing)
+@contextlib.asynccontextmanager
+async def a_leads_b_waits(
+    clients: tuple[Client, Client], namespace: str, **timing: Any
+) -> AsyncIterator[tuple[LeaderElector, LeaderElector, asyncio.Task[None], asyncio.Event]]:
+    """Contender a holds the lease and b has seen that; yields (a, b, a's task, b-leads event)."""
+    a, b = elector(clients[0], namespace, "a", **timing), elector(clients[1], namespace, "b", **timing)
     a_leads, b_leads = asyncio.Event(), asyncio.Event()
     task_a = asyncio.create_task(a.run(leader_work(a_leads)))
     await asyncio.wait_for(a_leads.wait(), 10)
@@ -52,6 +55,15 @@ async def test_two_contenders_and_handover_on_release(client: Client, second_cli
     try:
         await until("b sees a as leader", lambda: b.leader == "a")
         assert a.is_leader and not b.is_leader and not b_leads.is_set()
+        yield a, b, task_a, b_leads
+    finally:
+        await stop(task_a)
+        await stop(task_b)
+
+
+async def test_two_contenders_and_handover_on_release(client: Client, second_client: Client, namespace: str) -> None:
+    timing = {"lease_duration": 10.0, "renew_deadline": 5.0, "retry_period": 0.3}
+    async with a_leads_b_waits((client, second_client), namespace, **timing) as (a, b, task_a, b_leads):
         loop = asyncio.get_running_loop()
         stopped_at = loop.time()
         await stop(task_a)  # clean shutdown: a releases the lease
@@ -62,27 +74,17 @@ async def test_two_contenders_and_handover_on_release(client: Client, second_cli
         assert lease["spec"]["holderIdentity"] == "b"
         assert lease["spec"]["leaseTransitions"] == 1
         assert lease["spec"]["leaseDurationSeconds"] == 10
-    finally:
-        await stop(task_a)
-        await stop(task_b)
 
 
 async def test_crashed_leader_is_replaced_after_expiry(client: Client, second_client: Client, namespace: str) -> None:
     timing = {"lease_duration": 2.0, "renew_deadline": 1.5, "retry_period": 0.2, "release_on_cancel": False}
-    a, b = elector(client, namespace, "a", **timing), elector(second_client, namespace, "b", **timing)
-    a_leads, b_leads = asyncio.Event(), asyncio.Event()
-    task_a = asyncio.create_task(a.run(leader_work(a_leads)))
-    await asyncio.wait_for(a_leads.wait(), 10)
-    task_b = asyncio.create_task(b.run(leader_work(b_leads)))
-    try:
-        await until("b sees a as leader", lambda: b.leader == "a")
+    async with a_leads_b_waits((client, second_client), namespace, **timing) as (_, b, task_a, b_leads):
         loop = asyncio.get_running_loop()
         stopped_at = loop.time()
         await stop(task_a)  # no release: like a crash
         await asyncio.wait_for(b_leads.wait(), 10)
         assert loop.time() - stopped_at >= 1.5  # b had to wait for the lease to expire
-    finally:
-        await stop(task_b)
+        assert b.is_leader
 
 
 async def test_leader_stops_work_when_it_cannot_renew(client: Client, namespace: str) -> None:
