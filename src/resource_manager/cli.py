@@ -98,7 +98,7 @@ def run(
     )
     try:
         asyncio.run(run_controller(options))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C / SIGTERM: a clean stop
         pass
     except (KubeError, aiohttp.ClientError, OSError) as exc:
         raise _fail(str(exc) or type(exc).__name__) from None

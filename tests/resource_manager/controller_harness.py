@@ -60,12 +60,15 @@ class Controller:
         await until(f"{condition_type}={status}/{reason} on {namespace}/{name}", reached, seconds)
         return await self.mr(namespace, name)
 
-    async def exists(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
+    async def live(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Obj | None:
+        """The object, or ``None`` if it does not exist (one GET: no race between "exists" and "get")."""
         try:
-            await self.client.get(api_version, kind, name, namespace=namespace)
+            return await self.client.get(api_version, kind, name, namespace=namespace)
         except NotFound:
-            return False
-        return True
+            return None
+
+    async def exists(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
+        return await self.live(api_version, kind, name, namespace) is not None
 
     async def stop(self) -> None:
         self.task.cancel()

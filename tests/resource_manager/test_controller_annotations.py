@@ -87,10 +87,8 @@ async def test_immutable_configmap_is_recreated_on_change(cluster: Cluster, name
         await set_manifests(ctl.client, "mr", namespace, {**configmap("imm", namespace, {"v": "2"}), "immutable": True})
 
         async def recreated() -> bool:
-            if not await ctl.exists("v1", "ConfigMap", "imm", namespace):
-                return False
-            cm = await ctl.client.get("v1", "ConfigMap", "imm", namespace=namespace)
-            return bool(cm["data"] == {"v": "2"})
+            cm = await ctl.live("v1", "ConfigMap", "imm", namespace)
+            return cm is not None and cm["data"] == {"v": "2"}
 
         await until("the immutable ConfigMap to be re-created with the new data", recreated)
         after = await ctl.client.get("v1", "ConfigMap", "imm", namespace=namespace)
@@ -136,10 +134,12 @@ async def test_delete_on_invalid_update_and_its_propagation(cluster: Cluster, na
         await set_manifests(ctl.client, "mr", namespace, *changed)
 
         async def recreated() -> bool:
-            if not await ctl.exists("apps/v1", "Deployment", "recreate", namespace):
-                return False
-            live = await ctl.client.get("apps/v1", "Deployment", "recreate", namespace=namespace)
-            return bool(live["metadata"]["uid"] != uid and live["spec"]["selector"]["matchLabels"] == {"app": "b"})
+            live = await ctl.live("apps/v1", "Deployment", "recreate", namespace)
+            return (
+                live is not None
+                and live["metadata"]["uid"] != uid
+                and live["spec"]["selector"]["matchLabels"] == {"app": "b"}
+            )
 
         await until("the annotated Deployment to be re-created with the new selector", recreated)
         condition = await ctl.condition(namespace, "mr")

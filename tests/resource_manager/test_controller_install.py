@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,28 @@ def test_install_crds_with_a_bad_kubeconfig_exits_3_with_one_line(tmp_path: Path
     assert done.returncode == 3
     assert done.stderr.strip().count("\n") == 0
     assert str(missing) in done.stderr and "Traceback" not in done.stderr
+
+
+def test_run_command_reconciles_and_stops_cleanly_on_sigterm(cluster: Cluster, namespace: str) -> None:
+    subprocess.run([CLI, "install-crds", "--kubeconfig", str(cluster.kubeconfig)], check=True, capture_output=True)
+    command = [CLI, "run", "--kubeconfig", str(cluster.kubeconfig), "--namespace", namespace, "--sync-period", "5"]
+    controller = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        manifest = (
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: objs}\nstringData:\n  cm.yaml: |\n"
+            "    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: from-cli}\n    data: {k: v}\n---\n"
+            "apiVersion: resources.gardener.cloud/v1alpha1\nkind: ManagedResource\nmetadata: {name: mr}\n"
+            "spec: {secretRefs: [{name: objs}]}\n"
+        )
+        cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=manifest)
+        applied = '{.status.conditions[?(@.type=="ResourcesApplied")].status}=True'
+        cluster.kubectl("wait", "-n", namespace, "mr/mr", f"--for=jsonpath={applied}", "--timeout=60s")
+        # without a namespace in the manifest the ConfigMap goes to "default" (GRM's namespace defaulting)
+        assert cluster.kubectl("get", "configmap", "from-cli", "-n", "default", "-o", "name").stdout.strip()
+        cluster.kubectl("delete", "-n", namespace, "mr/mr", "--timeout=60s")
+        assert not cluster.kubectl("get", "configmap", "from-cli", "-n", "default", "--ignore-not-found").stdout
+    finally:
+        controller.send_signal(signal.SIGTERM)
+        output, _ = controller.communicate(timeout=30)
+    assert controller.returncode == 0, output
+    assert "Traceback" not in output
