@@ -32,7 +32,7 @@ def compute(obj: Any, *, options: Options = DEFAULT_OPTIONS, now: datetime | Non
     `ComputeError` where upstream returns an error.
     """
     if type(obj) is not dict:
-        raise ComputeError("object", f"expected a mapping, got {type_name(obj)}")
+        obj = _plain_object(obj)
     meta = obj.get("metadata")
     generation = MISSING
     if meta is not None:
@@ -107,6 +107,13 @@ def rule_key(obj: dict[str, Any]) -> tuple[str, str]:
     group = _group_of(api_version) if type(api_version) is str else ""
     kind = obj.get("kind")
     return (group, kind if type(kind) is str else "")
+
+
+def _plain_object(obj: object) -> dict[str, Any]:
+    """A dict subclass (a client library's resource type) is read as a dict; nothing else is."""
+    if not isinstance(obj, dict):
+        raise ComputeError("object", f"expected a mapping, got {type_name(obj)}")
+    return dict(obj)
 
 
 def _is_deleting(value: object) -> bool:

@@ -256,3 +256,10 @@ def test_result_is_a_named_tuple_with_a_string_status() -> None:
     status, message, conditions = result
     assert status == "Current" and message == "Resource is current" and conditions == ()
     assert [s.value for s in Status] == ["InProgress", "Failed", "Current", "Terminating", "NotFound", "Unknown"]
+
+
+def test_dict_subclasses_are_accepted_at_the_top() -> None:
+    from collections import OrderedDict
+
+    obj = OrderedDict(make("v1", "Pod", status={"phase": "Succeeded"}))
+    assert compute(obj) == current("Pod has completed successfully")
