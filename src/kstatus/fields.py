@@ -25,11 +25,6 @@ _RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)\
 ZERO_TIME = datetime(1, 1, 1, tzinfo=UTC)
 
 
-def is_int64(value: object) -> bool:
-    """True for what Go would hold as an int64 after decoding JSON."""
-    return type(value) is int and INT64_MIN <= value <= INT64_MAX
-
-
 def wrap_int64(value: int) -> int:
     """Go's int arithmetic wraps around; messages and comparisons must do the same."""
     return ((value - INT64_MIN) & 0xFFFFFFFFFFFFFFFF) + INT64_MIN
@@ -102,12 +97,6 @@ def timestamp(value: object) -> datetime:
         except ValueError:
             return ZERO_TIME
     return ZERO_TIME
-
-
-def require_mapping(value: object, field: str) -> None:
-    """Raise the error Go's accessors raise when a path goes through something not a map."""
-    if value is not None and type(value) is not dict:
-        raise ComputeError(field, f"expected a mapping, got {type_name(value)}")
 
 
 Conditions = Sequence[tuple[str, str, str, str]]

@@ -14,7 +14,6 @@ import yaml
 
 from kstatus.offline import Record
 
-FORMATS = ("table", "json", "yaml")
 COLUMNS = (("NAMESPACE", "namespace"), ("KIND", "kind"), ("NAME", "name"), ("STATUS", "status"), ("MESSAGE", "message"))
 RICH_ROW_LIMIT = 500
 STATUS_STYLES = {
