@@ -128,10 +128,10 @@ def _is_deleting(value: object) -> bool:
 def _group_of(api_version: str) -> str:
     """The API group of an apiVersion, as `schema.ParseGroupVersion` reads it (cached)."""
     slashes = api_version.count("/")
-    if api_version == "/" or slashes == 0:
+    if slashes == 0:
         group = ""
     elif slashes == 1:
-        group = api_version.partition("/")[0]
+        group = api_version.partition("/")[0]  # "/" and "" give the core group, as upstream
     else:
         group = _INVALID_GROUP  # upstream drops group and kind for an unparsable apiVersion
     if len(_GROUPS) < _GROUP_CACHE_LIMIT:
