@@ -131,7 +131,7 @@ async def _delete_mrs(client: Client, namespaces: Sequence[str]) -> None:
                 return False
         return True
 
-    await until("ManagedResources of the test deleted", all_gone, 60)
+    await until("ManagedResources of the test deleted", all_gone, 180)
 
 
 @contextlib.asynccontextmanager

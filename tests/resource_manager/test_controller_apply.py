@@ -50,7 +50,7 @@ def deployment(name: str, namespace: str, annotations: dict[str, str] | None = N
         "selector": {"matchLabels": {"app": name}},
         "template": {
             "metadata": {"labels": {"app": name}},
-            "spec": {"containers": [{"name": "main", "image": "nginx:1.7.9"}]},
+            "spec": {"terminationGracePeriodSeconds": 0, "containers": [{"name": "main", "image": "nginx:1.7.9"}]},
         },
     }
     return {
@@ -120,28 +120,29 @@ async def test_merge_semantics_hold_on_the_apiserver(cluster: Cluster, namespace
         others = {"metadata": {"finalizers": ["test.example.com/hold"], "labels": {"extra": "1"}}}
         others["metadata"]["annotations"] = {"extra": "2"}
         await ctl.client.patch("v1", "ConfigMap", "cm", others, namespace=namespace)
+        try:
+            cluster.kubectl("annotate", "mr", "mr", "-n", namespace, "gardener.cloud/operation=reconcile")
 
-        cluster.kubectl("annotate", "mr", "mr", "-n", namespace, "gardener.cloud/operation=reconcile")
+            async def plain_reverted() -> bool:
+                plain = await ctl.client.get("apps/v1", "Deployment", "c-plain", namespace=namespace)
+                return bool(plain["spec"]["replicas"] == 1)
 
-        async def plain_reverted() -> bool:
-            plain = await ctl.client.get("apps/v1", "Deployment", "c-plain", namespace=namespace)
-            return bool(plain["spec"]["replicas"] == 1)
-
-        await until("c-plain's replicas reverted by the triggered reconcile", plain_reverted)
-        mr = await ctl.mr(namespace, "mr")
-        assert "gardener.cloud/operation" not in mr["metadata"].get("annotations", {})
-        for name in ("a-preserved", "b-hpa"):  # applied before c-plain (install order, then name)
-            live = await ctl.client.get("apps/v1", "Deployment", name, namespace=namespace)
-            assert live["spec"]["replicas"] == 3, name
-        svc = await ctl.client.get("v1", "Service", "svc", namespace=namespace)
-        assert svc["spec"]["clusterIP"] == cluster_ip
-        cm = await ctl.client.get("v1", "ConfigMap", "cm", namespace=namespace)
-        assert cm["metadata"]["finalizers"] == ["test.example.com/hold"]
-        assert cm["metadata"]["labels"]["extra"] == "1"
-        assert cm["metadata"]["labels"]["resources.gardener.cloud/managed-by"] == "gardener"
-        assert cm["metadata"]["annotations"]["extra"] == "2"
-        assert cm["metadata"]["annotations"]["resources.gardener.cloud/origin"] == f"{namespace}/mr"
-        await ctl.client.patch("v1", "ConfigMap", "cm", {"metadata": {"finalizers": None}}, namespace=namespace)
+            await until("c-plain's replicas reverted by the triggered reconcile", plain_reverted, 90)
+            mr = await ctl.mr(namespace, "mr")
+            assert "gardener.cloud/operation" not in mr["metadata"].get("annotations", {})
+            for name in ("a-preserved", "b-hpa"):  # applied before c-plain (install order, then name)
+                live = await ctl.client.get("apps/v1", "Deployment", name, namespace=namespace)
+                assert live["spec"]["replicas"] == 3, name
+            svc = await ctl.client.get("v1", "Service", "svc", namespace=namespace)
+            assert svc["spec"]["clusterIP"] == cluster_ip
+            cm = await ctl.client.get("v1", "ConfigMap", "cm", namespace=namespace)
+            assert cm["metadata"]["finalizers"] == ["test.example.com/hold"]
+            assert cm["metadata"]["labels"]["extra"] == "1"
+            assert cm["metadata"]["labels"]["resources.gardener.cloud/managed-by"] == "gardener"
+            assert cm["metadata"]["annotations"]["extra"] == "2"
+            assert cm["metadata"]["annotations"]["resources.gardener.cloud/origin"] == f"{namespace}/mr"
+        finally:
+            await ctl.client.patch("v1", "ConfigMap", "cm", {"metadata": {"finalizers": None}}, namespace=namespace)
 
 
 async def test_decoding_failure_is_reported_and_deletes_nothing(cluster: Cluster, namespace: str) -> None:

@@ -40,6 +40,7 @@ def _app(namespace: str) -> Obj:
             "template": {
                 "metadata": {"labels": {"app": "app"}},
                 "spec": {
+                    "terminationGracePeriodSeconds": 0,
                     "containers": [
                         {"name": "c", "image": "nginx:1.7.9", "volumeMounts": [{"name": "conf", "mountPath": "/c"}]}
                     ],
@@ -124,7 +125,7 @@ async def test_statefulset_pvcs_are_deleted_with_delete_persistent_volume_claims
             "selector": {"matchLabels": {"app": "db"}},
             "template": {
                 "metadata": {"labels": {"app": "db"}},
-                "spec": {"containers": [{"name": "c", "image": "nginx:1.7.9"}]},
+                "spec": {"terminationGracePeriodSeconds": 0, "containers": [{"name": "c", "image": "nginx:1.7.9"}]},
             },
             "volumeClaimTemplates": [
                 {
