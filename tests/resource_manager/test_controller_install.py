@@ -41,9 +41,14 @@ def test_install_crds_with_a_bad_kubeconfig_exits_3_with_one_line(tmp_path: Path
     assert str(missing) in done.stderr and "Traceback" not in done.stderr
 
 
-def test_run_command_reconciles_and_stops_cleanly_on_sigterm(cluster: Cluster, namespace: str) -> None:
+@pytest.mark.parametrize("leader_elect", [False, True], ids=["plain", "leader-elect"])
+def test_run_command_reconciles_and_stops_cleanly_on_sigterm(
+    cluster: Cluster, namespace: str, leader_elect: bool
+) -> None:
     subprocess.run([CLI, "install-crds", "--kubeconfig", str(cluster.kubeconfig)], check=True, capture_output=True)
     command = [CLI, "run", "--kubeconfig", str(cluster.kubeconfig), "--namespace", namespace, "--sync-period", "5"]
+    if leader_elect:
+        command += ["--leader-elect", "--leader-election-namespace", namespace]
     controller = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         manifest = (
@@ -59,8 +64,17 @@ def test_run_command_reconciles_and_stops_cleanly_on_sigterm(cluster: Cluster, n
         assert cluster.kubectl("get", "configmap", "from-cli", "-n", "default", "-o", "name").stdout.strip()
         cluster.kubectl("delete", "-n", namespace, "mr/mr", "--timeout=60s")
         assert not cluster.kubectl("get", "configmap", "from-cli", "-n", "default", "--ignore-not-found").stdout
+        if leader_elect:
+            assert _lease_holder(cluster, namespace)  # it reconciled while holding the Lease
     finally:
         controller.send_signal(signal.SIGTERM)
         output, _ = controller.communicate(timeout=30)
     assert controller.returncode == 0, output
     assert "Traceback" not in output
+    if leader_elect:
+        assert not _lease_holder(cluster, namespace)  # released on the way out, a standby takes over at once
+
+
+def _lease_holder(cluster: Cluster, namespace: str) -> str:
+    path = "jsonpath={.spec.holderIdentity}"
+    return cluster.kubectl("get", "lease", "resource-manager-resources", "-n", namespace, "-o", path).stdout
