@@ -26,6 +26,7 @@ from kubecore import Client, KubeError, NoMatchError, NotFound
 from resource_manager import annotations as ann
 from resource_manager.apply import Failure, error_text, get_live
 from resource_manager.conditions import deletion_failed_error, deletion_pending_error
+from resource_manager.events import events_message
 from resource_manager.identity import display_name, group_of, key_of
 from resource_manager.install_order import prune_waves
 from resource_manager.inventory import keep_on_prune
@@ -53,7 +54,7 @@ class PruneResult(NamedTuple):
 class _Outcome(NamedTuple):
     key: str
     state: Literal["done", "pending", "failed"]
-    message: str = ""
+    error: str | None = None
 
 
 class Pruner:
@@ -70,13 +71,16 @@ class Pruner:
         for wave in prune_waves(references):
             outcomes = await asyncio.gather(*(self._delete_one(ref) for ref in wave))
             outcomes = await self._wait_gone(wave, list(outcomes))
+            refs = {key_of(ref): ref for ref in wave}
             for outcome in outcomes:
+                name = display_name(refs[outcome.key])
                 if outcome.state == "done":
                     result.done.append(outcome.key)
                 elif outcome.state == "pending":
-                    result.pending.append(outcome.message)
+                    events = await self._warning_events(refs[outcome.key])
+                    result.pending.append(deletion_pending_error(name, outcome.error, events))
                 else:
-                    result.failures.append(Failure(outcome.key, outcome.message))
+                    result.failures.append(Failure(outcome.key, deletion_failed_error(name, outcome.error or "")))
             if not result.complete:
                 break
         return result
@@ -99,11 +103,28 @@ class Pruner:
                 return _Outcome(key, "done")
             await self._finalize_if_due(deleted)
         except ann.AnnotationError as exc:
-            return _Outcome(key, "pending", deletion_pending_error(name, str(exc)))
+            return _Outcome(key, "pending", str(exc))
         except KubeError as exc:
-            return _Outcome(key, "failed", deletion_failed_error(name, error_text(exc)))
+            return _Outcome(key, "failed", error_text(exc))
         log.info("deleting object", object=name)
-        return _Outcome(key, "pending", deletion_pending_error(name))
+        return _Outcome(key, "pending")
+
+    async def _warning_events(self, ref: Mapping[str, Any]) -> str | None:
+        """For a ``v1`` Service still being deleted: its newest Warning events (why it hangs), as GRM."""
+        if (ref.get("apiVersion"), ref.get("kind")) != ("v1", "Service"):
+            return None
+        selector = ",".join(
+            f"involvedObject.{field}={value}"
+            for field, value in (("apiVersion", "v1"), ("kind", "Service"), ("name", ref.get("name") or ""))
+        )
+        try:
+            events = await self.client.list(
+                "v1", "Event", namespace=ref.get("namespace"), field_selector=f"{selector},type=Warning"
+            )
+        except KubeError as exc:  # as GRM: the message goes without events, the log says why
+            log.warning("could not read events", object=display_name(ref), error=error_text(exc))
+            return None
+        return events_message(events["items"], datetime.now(UTC)) or None
 
     async def _delete(self, live: Obj) -> Obj | None:
         """DELETE; returns the object while it is still being deleted, ``None`` once it is gone."""

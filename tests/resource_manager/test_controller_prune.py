@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -211,3 +212,51 @@ async def _managed_names(client: Client, namespace: str) -> set[str]:
         for cm in listed["items"]
         if cm["metadata"].get("annotations", {}).get("resources.gardener.cloud/origin") == f"{namespace}/mr"
     }
+
+
+async def test_a_service_stuck_in_deletion_shows_its_warning_events(cluster: Cluster, namespace: str) -> None:
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "lb", "namespace": namespace},
+        "spec": {"selector": {"app": "x"}, "ports": [{"port": 80}]},
+    }
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    warning = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "lb.warning", "namespace": namespace},
+        "involvedObject": {"apiVersion": "v1", "kind": "Service", "name": "lb", "namespace": namespace},
+        "type": "Warning",
+        "reason": "SyncLoadBalancerFailed",
+        "message": "cannot delete the load balancer",
+        "count": 1,
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "source": {"component": "service-controller"},
+    }
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        await create_mr(ctl.client, "mr", namespace, service, configmap("marker", namespace))
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+        await ctl.client.patch(
+            "v1", "Service", "lb", {"metadata": {"finalizers": ["test.example.com/hold"]}}, namespace=namespace
+        )
+        await ctl.client.create(warning)
+        try:
+            await set_manifests(ctl.client, "mr", namespace, configmap("marker", namespace))
+
+            async def explained() -> bool:
+                return "-> Events:" in (await ctl.condition(namespace, "mr"))["message"]
+
+            await until("the Service's warning events in the DeletionPending message", explained)
+            condition = await ctl.condition(namespace, "mr")
+            assert (condition["status"], condition["reason"]) == ("Progressing", "DeletionPending")
+            assert condition["message"].startswith(
+                "Could not clean all old resources: 1 error occurred: "
+                f'deletion of old resource "v1/Service/{namespace}/lb" is still pending\n\n-> Events:\n'
+                "* service-controller reported "
+            )
+            assert condition["message"].endswith(" ago: cannot delete the load balancer")
+        finally:
+            await ctl.client.patch("v1", "Service", "lb", {"metadata": {"finalizers": None}}, namespace=namespace)
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
