@@ -16,36 +16,34 @@ from typing import Any
 EVENT_LIMIT = 5
 
 
+def _pair(big: int, big_unit: str, small: int, small_unit: str) -> str:
+    """``2m1s`` style, dropping a zero second part (``2m``)."""
+    return f"{big}{big_unit}{small}{small_unit}" if small else f"{big}{big_unit}"
+
+
 def human_duration(seconds: float) -> str:
     """apimachinery's ``duration.HumanDuration`` (what ``kubectl get`` shows as AGE)."""
     whole = int(seconds)
     if whole < -1:
         return "<invalid>"
-    if whole < 0:
-        return "0s"
     if whole < 120:
-        return f"{whole}s"
-    minutes = whole // 60
+        return f"{max(whole, 0)}s"
+    minutes, hours, days = whole // 60, whole // 3600, whole // 86400
     if minutes < 10:
-        rest = whole % 60
-        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
+        return _pair(minutes, "m", whole % 60, "s")
     if minutes < 180:
         return f"{minutes}m"
-    hours = whole // 3600
     if hours < 8:
-        rest = minutes % 60
-        return f"{hours}h{rest}m" if rest else f"{hours}h"
+        return _pair(hours, "h", minutes % 60, "m")
     if hours < 48:
         return f"{hours}h"
     if hours < 24 * 8:
-        rest = hours % 24
-        return f"{hours // 24}d{rest}h" if rest else f"{hours // 24}d"
+        return _pair(days, "d", hours % 24, "h")
     if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
+        return f"{days}d"
     if hours < 24 * 365 * 8:
-        rest = (hours // 24) % 365
-        return f"{hours // 24 // 365}y{rest}d" if rest else f"{hours // 24 // 365}y"
-    return f"{hours // 24 // 365}y"
+        return _pair(days // 365, "y", days % 365, "d")
+    return f"{days // 365}y"
 
 
 def _parse(stamp: str | None) -> datetime | None:
