@@ -24,13 +24,20 @@ from kubecore import ApiError, Client, Invalid, KubeError, NoMatchError, NotFoun
 from resource_manager import annotations as ann
 from resource_manager.conditions import apply_error
 from resource_manager.desired import DesiredObject, type_meta_problem
-from resource_manager.drift import fingerprint, write_needed
 from resource_manager.equivalences import Equivalences
 from resource_manager.established import NotEstablished, wait_established
 from resource_manager.identity import display_name
 from resource_manager.install_order import crd_index, defining_crd
-from resource_manager.merge import MergeError, MergeOptions, hpa_target_keys, is_horizontally_scaled, plan_apply
+from resource_manager.merge import (
+    ApplyPlan,
+    MergeError,
+    MergeOptions,
+    hpa_target_keys,
+    is_horizontally_scaled,
+    plan_apply,
+)
 from resource_manager.origin import ownership_conflict, release_patch
+from resource_manager.target_cache import MRKey, RecordKey, TargetCache, intent_of, record_key
 
 FIELD_MANAGER = "resource-manager"
 log = structlog.get_logger("resource_manager.apply")
@@ -68,6 +75,14 @@ async def get_live(client: Client, api_version: str, kind: str, name: str, names
         return None
 
 
+def _name_of(obj: Mapping[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("name") or "")
+
+
+def _namespace_of(obj: Mapping[str, Any]) -> str | None:
+    return (obj.get("metadata") or {}).get("namespace")
+
+
 def _still_present(keys: Iterable[str], current: Mapping[str, str]) -> list[str]:
     return [k for k in keys if k in current]
 
@@ -93,7 +108,8 @@ class Applier:
         origin: str,
         options_for: OptionsFor,
         equivalences: Equivalences,
-        last_applied: dict[str, str],
+        cache: TargetCache,
+        owner: MRKey,
         *,
         crd_wait: float = 30.0,
     ) -> None:
@@ -101,8 +117,9 @@ class Applier:
         self.origin = origin
         self.options_for = options_for
         self.equivalences = equivalences
-        self.last_applied = last_applied
-        """Identity key -> fingerprint of the body last applied successfully (kept across rounds)."""
+        self.cache = cache
+        """Live objects and what we last applied (decides "unchanged" without a request)."""
+        self.owner = owner
         self.crd_wait = crd_wait
         self._established: dict[str, str | None] = {}  # CRD name -> None (established) or the problem
 
@@ -157,29 +174,20 @@ class Applier:
         if problem is not None:
             return Failure(name, apply_error(name, problem))
         live: Obj | None = None
+        meta = obj.get("metadata") or {}
+        rk = record_key(obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace"))
         try:
-            meta = obj.get("metadata") or {}
-            live = await get_live(
-                self.client, obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace")
-            )
+            seen = await self.cache.observe(obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace"))
+            live = seen.live
             conflict = ownership_conflict(live, self.origin)
             if conflict is not None:
                 return Failure(name, conflict.message)
             scaled = is_horizontally_scaled(obj, scaled_keys, self.equivalences)
             plan = plan_apply(obj, live, self.options_for(desired, scaled))
-            if not write_needed(plan, live, self.last_applied.get(desired.key)):
+            intent = intent_of(obj)
+            if self.cache.unchanged(rk, intent, plan, seen):
                 return None
-            self.last_applied.pop(desired.key, None)
-            result = live
-            if plan.body is not None:
-                result = await self.client.apply(plan.body, field_manager=FIELD_MANAGER, force=True)
-            patch = _removal_patch(plan.remove_labels, plan.remove_annotations, result or {})
-            if patch is not None and result is not None:
-                await self.client.patch(
-                    obj["apiVersion"], obj["kind"], meta.get("name", ""), patch, namespace=meta.get("namespace")
-                )
-            if plan.body is not None:
-                self.last_applied[desired.key] = fingerprint(plan.body)
+            await self._write(rk, intent, plan, live)
         except Invalid as exc:
             if live is not None:
                 return await self._delete_on_invalid_update(obj, live, exc)
@@ -187,6 +195,22 @@ class Applier:
         except (KubeError, MergeError, ann.AnnotationError, NotEstablished) as exc:
             return Failure(name, apply_error(name, error_text(exc)))
         return None
+
+    async def _write(self, rk: RecordKey, intent: str, plan: ApplyPlan, live: Obj | None) -> None:
+        """SSA the body, then delete the keys GRM's merge drops; the cache records the result, so the
+        watch events of this write trigger nothing and the next resync sends nothing."""
+        self.cache.begin_write(rk)
+        try:
+            result = live
+            if plan.body is not None:
+                result = await self.client.apply(plan.body, field_manager=FIELD_MANAGER, force=True)
+            patch = _removal_patch(plan.remove_labels, plan.remove_annotations, result or {})
+            if patch is not None and result is not None:
+                result = await self.client.patch(rk[0], rk[1], _name_of(result), patch, namespace=_namespace_of(result))
+        except BaseException:
+            self.cache.write_failed(rk)
+            raise
+        self.cache.written(rk, intent, plan, result, self.owner)
 
     async def _delete_on_invalid_update(self, obj: Obj, live: Obj, exc: Invalid) -> Failure:
         """GRM's delete-on-invalid-update: delete now, fail this round, re-create in the next one."""

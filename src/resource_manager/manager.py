@@ -143,8 +143,12 @@ class Manager:
                     await task
             for informer in informers:
                 await informer.stop()
+            await self.reconciler.cache.stop()
 
     def _wire_handlers(self) -> None:
+        # drift (a field we own changed, a managed object deleted) jumps ahead of resyncs
+        self.reconciler.cache.on_drift = lambda key: self.queue.add(key, priority=True)
+        self.reconciler.cache.on_health = self.queue.add
         for informer in self.mr_informers:
             informer.add_handler(
                 on_add=lambda mr: self.queue.add(_key(mr)),

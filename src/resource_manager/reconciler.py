@@ -28,6 +28,7 @@ from resource_manager import conditions as cond
 from resource_manager.apply import Applier, Failure, error_text, release_orphans
 from resource_manager.desired import DesiredObject, build_desired
 from resource_manager.equivalences import build_equivalences
+from resource_manager.health import health_conditions
 from resource_manager.identity import key_of
 from resource_manager.install_order import sort_for_apply
 from resource_manager.inventory import (
@@ -41,6 +42,7 @@ from resource_manager.merge import MergeOptions
 from resource_manager.origin import origin_for
 from resource_manager.prune import Pruner, PruneResult
 from resource_manager.secret_data import Manifest, decode_secrets, decoding_failed_message
+from resource_manager.target_cache import TargetCache, kinds_for
 
 log = structlog.get_logger("resource_manager.reconciler")
 
@@ -91,14 +93,15 @@ class Reconciler:
         self.target = target
         self.settings = settings or Settings()
         self.finalizer = ann.finalizer_name(self.settings.resource_class)
-        self.last_applied: dict[str, dict[str, str]] = {}
-        """Origin -> object key -> fingerprint of what was applied last (lets resyncs skip writes)."""
+        self.cache = TargetCache(target, managed_by=self.settings.managed_by, cluster_id=self.settings.cluster_id)
+        """Watches of the managed kinds and what was applied last (zero-write resyncs, drift, health)."""
 
     async def reconcile(self, namespace: str, name: str, secrets: SecretLookup) -> Outcome:
         """Bring the MR ``namespace/name`` one step closer to its desired state."""
         try:
             mr = await self.source.get(MR_API_VERSION, MR_KIND, name, namespace=namespace)
         except NotFound:
+            await self.cache.release((namespace, name))
             return Outcome()
         try:
             return await self._dispatch(mr, secrets)
@@ -204,8 +207,12 @@ class Reconciler:
             await self._write_status(mr, {"conditions": conditions, "resources": resources})
             return Outcome(requeue_after=self.settings.deletion_requeue)
         decoding = decoding_failed_message(decoding_errors) if decoding_errors else None
+        conditions = cond.applied_result(self._conditions(mr), decoding, _now())
+        if decoding is None:  # health is judged only while everything is applied (GRM's gating)
+            live_of = await self.cache.live_of(resources)
+            conditions = health_conditions(conditions, resources, live_of, self.cache.snapshot_lookup(), _now())
         final = {
-            "conditions": cond.applied_result(self._conditions(mr), decoding, _now()),
+            "conditions": conditions,
             "secretsDataChecksum": checksum,
             "resources": resources,
             "observedGeneration": _meta(mr).get("generation"),
@@ -270,8 +277,10 @@ class Reconciler:
             )
 
         to_apply = sort_for_apply((d for d in desired if not d.ignore_mode), lambda d: d.obj)
-        last_applied = self.last_applied.setdefault(origin, {})
-        applier = Applier(self.target, origin, options_for, equivalences, last_applied, crd_wait=self.settings.crd_wait)
+        key = (_meta(mr).get("namespace", ""), _meta(mr).get("name", ""))
+        await self.cache.ensure(key, kinds_for(d.reference for d in to_apply))
+        crd_wait = self.settings.crd_wait
+        applier = Applier(self.target, origin, options_for, equivalences, self.cache, key, crd_wait=crd_wait)
         return (await applier.apply_all(to_apply)).failures
 
     def _pruner(self, mr: Mapping[str, Any]) -> Pruner:
@@ -304,7 +313,7 @@ class Reconciler:
         finalizers = [f for f in _meta(mr).get("finalizers") or () if f != self.finalizer]
         with contextlib.suppress(NotFound):
             await self._patch_mr(mr, {"metadata": {"finalizers": finalizers or None}})
-        self.last_applied.pop(origin_for(_meta(mr)["namespace"], _meta(mr)["name"], self.settings.cluster_id), None)
+        await self.cache.release((_meta(mr)["namespace"], _meta(mr)["name"]))
         log.info("released managed resource", mr=_name(mr), kept_objects=keep_objects)
         return Outcome()
 

@@ -38,7 +38,7 @@ from kubecore.informer import Informer
 from kubecore.store import namespace_index, object_key
 from resource_manager import annotations as ann
 from resource_manager.drift import drifted, fingerprint, write_needed
-from resource_manager.health import OPTIONS
+from resource_manager.health import OPTIONS, LiveOf
 from resource_manager.identity import group_of
 from resource_manager.merge import ApplyPlan
 from resource_manager.origin import OriginError, split_origin
@@ -64,10 +64,22 @@ _OWNER_DEPTH = 3
 _NAMESPACE = "namespace"
 
 
+def intent_of(desired: Mapping[str, Any]) -> str:
+    """Fingerprint of what we *want*, independent of the live object and of the inventory memory.
+
+    The apply body also carries values copied from the live object (a Service's clusterIP, replicas
+    under an HPA), and the merge inputs change after the first round (old labels from
+    ``status.resources``) without changing the body; neither may cause a write of its own. Whether the
+    live object still carries the body, and the keys to remove, are checked separately.
+    """
+    return fingerprint(desired)
+
+
 class Record(NamedTuple):
     """What we last applied to one object."""
 
-    fingerprint: str
+    intent: str
+    """:func:`intent_of` the desired object of that write."""
     body: bytes | None
     """The applied body (orjson), kept for full watches: the drift check of an update event needs it."""
     resource_version: str
@@ -267,18 +279,20 @@ class TargetCache:
             return Observation(await self.read(api_version, kind, name, namespace), False)
         return Observation(cached, False)
 
-    def unchanged(self, rk: RecordKey, plan: ApplyPlan, seen: Observation) -> bool:
-        """Whether ``plan`` needs no request (spec §10.2); if so, the live object counts as verified."""
+    def unchanged(self, rk: RecordKey, intent: str, plan: ApplyPlan, seen: Observation) -> bool:
+        """Whether ``plan`` needs no request (spec §10.2): we want what we last applied, and the live
+        object still carries the body (unchanged since our write, or every value still there) and none
+        of the keys to remove. If so the live object counts as verified."""
         record = self._records.get(rk)
-        if seen.verified and record is not None and plan.body is not None:
-            needed = fingerprint(plan.body) != record.fingerprint or write_needed(
-                plan._replace(body=None), seen.live, None
-            )
-        else:
-            needed = write_needed(plan, seen.live, record.fingerprint if record else None)
-        if not needed and record is not None and seen.live is not None:
-            self._records[rk] = record._replace(resource_version=resource_version(seen.live))
-        return not needed
+        if record is None or record.intent != intent or plan.body is None:
+            return not write_needed(plan, seen.live, None)  # no record: always written (plan.body set)
+        if seen.verified:
+            return not write_needed(plan._replace(body=None), seen.live, None)
+        if write_needed(plan, seen.live, fingerprint(plan.body)) or seen.live is None:
+            return False
+        body = record.body if record.body is None else orjson.dumps(plan.body)
+        self._records[rk] = record._replace(body=body, resource_version=resource_version(seen.live))
+        return True
 
     def snapshot_lookup(self) -> Callable[[tuple[str, str], str, dict[str, Any]], list[Obj]]:
         """kstatus' child lookup (``kstatus.live.resolve``) over the ReplicaSet/Pod watches."""
@@ -291,8 +305,8 @@ class TargetCache:
 
         return children
 
-    async def live_objects(self, references: Iterable[Mapping[str, Any]]) -> dict[RecordKey, Obj | None]:
-        """The live objects of ``references`` for a health check, as fresh as our own writes.
+    async def live_of(self, references: Iterable[Mapping[str, Any]]) -> LiveOf:
+        """``live_of(reference)`` over the live objects of ``references``, as fresh as our own writes.
 
         Cached objects are used as they are unless we wrote a newer version the watch has not delivered
         yet; those, objects of unwatched kinds and objects that carry no label are read.
@@ -309,14 +323,16 @@ class TargetCache:
                 result[rk] = cached
             else:
                 result[rk] = await self.read(api_version, kind, name, namespace)
-        return result
+        return lambda r: result.get(
+            record_key(r.get("apiVersion") or "", r.get("kind") or "", r.get("name") or "", r.get("namespace"))
+        )
 
     # --- our writes -----------------------------------------------------------------------------------------
     def begin_write(self, rk: RecordKey) -> None:
         """A write of the object starts: its watch events are ours until :meth:`written`."""
         self._pending.add(rk)
 
-    def written(self, rk: RecordKey, plan: ApplyPlan, result: Obj | None, owner: MRKey) -> None:
+    def written(self, rk: RecordKey, intent: str, plan: ApplyPlan, result: Obj | None, owner: MRKey) -> None:
         """Our write succeeded; ``result`` is the object it returned (the last of apply + patch)."""
         self._pending.discard(rk)
         if plan.body is None or result is None:
@@ -324,7 +340,7 @@ class TargetCache:
             return
         metadata_only = (group_of(rk[0]), rk[1]) in METADATA_ONLY
         body = None if metadata_only else orjson.dumps(plan.body)
-        self._records[rk] = Record(fingerprint(plan.body), body, resource_version(result), owner)
+        self._records[rk] = Record(intent, body, resource_version(result), owner)
         _, cached = self._cached(rk[:2], rk[2])
         if cached is not None and self._drifted(rk, cached):  # changed by someone else meanwhile
             self.on_drift(owner)
@@ -383,9 +399,7 @@ class TargetCache:
         if self._drifted(rk, new):
             log.info("drift", api_version=kind[0], kind=kind[1], object=rk[2], mr="/".join(owner))
             self.on_drift(owner)
-        elif old is None or _health_signature(old, watch.metadata_only) != _health_signature(
-            new, watch.metadata_only
-        ):
+        elif old is None or _health_signature(old, watch.metadata_only) != _health_signature(new, watch.metadata_only):
             self.on_health(owner)
 
     def _deleted(self, kind: Kind, obj: Obj) -> None:
@@ -404,4 +418,3 @@ def _stop_on_permanent_error(exc: Exception) -> None:
     if isinstance(exc, Forbidden | NoMatchError):
         raise exc
     log.warning("watch error, retrying", error=str(exc))
-

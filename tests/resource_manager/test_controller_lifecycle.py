@@ -68,10 +68,12 @@ async def test_status_is_written_as_grm_writes_it(cluster: Cluster, namespace: s
             "ResourcesProgressing",
             "ResourcesApplied",
         ]
+        # health is judged in the same round (from the watch cache), so ChecksPending is never left behind
         assert (conditions["ResourcesHealthy"]["status"], conditions["ResourcesHealthy"]["reason"]) == (
-            "Unknown",
-            "ChecksPending",
+            "True",
+            "ResourcesHealthy",
         )
+        assert conditions["ResourcesProgressing"]["reason"] == "ResourcesRolledOut"
         assert conditions["ResourcesApplied"]["message"] == "All resources are applied."
         applied_at = conditions["ResourcesApplied"]["lastTransitionTime"]
 
