@@ -93,10 +93,18 @@ def _walk_through(cluster: Cluster) -> None:
         "custom-columns=NAME:.metadata.name,DATA:.data,ORIGIN:.metadata.annotations.resources\\.gardener\\.cloud/origin",
     )
     print('\n$ kubectl patch configmap test-1234 -n default -p \'{"data":{"foo":"edited-by-hand"}}\'')
-    cluster.kubectl(
-        "patch", "configmap", "test-1234", "-n", "default", "--type=merge", "-p", '{"data":{"foo":"edited-by-hand"}}'
+    edit = (
+        "patch",
+        "configmap",
+        "test-1234",
+        "-n",
+        "default",
+        "--type=merge",
+        "-p",
+        '{"data":{"foo":"edited-by-hand"}}',
     )
-    print(f"  data now: {_jsonpath(cluster, '{.data}', 'configmap', 'test-1234', '-n', 'default')}", flush=True)
+    edited = cluster.kubectl(*edit, "-o", "jsonpath={.data}").stdout
+    print(f"  data right after the edit: {edited}", flush=True)
     took = _eventually(
         "the manual edit to be reverted",
         lambda: _jsonpath(cluster, "{.data.foo}", "configmap", "test-1234", "-n", "default") == "bar",
