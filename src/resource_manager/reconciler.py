@@ -1,7 +1,7 @@
 """One reconcile of one ManagedResource (network: source cluster for the MR and its Secrets, target for objects).
 
-Dispatch as GRM (spec §3.2): ``gardener.cloud/operation`` (``wait-for-state`` skips, ``reconcile`` is
-removed first) → class filter → ignored MR → deletion path (deleted, or handed over to another class)
+Dispatch as GRM (spec §3.2): class filter → ``gardener.cloud/operation`` (``wait-for-state`` skips,
+``reconcile`` is removed first) → ignored MR → deletion path (deleted, or handed over to another class)
 → wait for another class' cleanup → reconcile path.
 
 Reconcile path, with our ordering (spec §10.5-§10.7): finalizer → read Secrets → decode → desired
@@ -110,15 +110,15 @@ class Reconciler:
             return Outcome(error=error_text(exc))
 
     async def _dispatch(self, mr: Obj, secrets: SecretLookup) -> Outcome:
+        responsible = ann.responsible(self.settings.resource_class, mr)
+        has_finalizer = self.finalizer in (_meta(mr).get("finalizers") or ())
+        if not responsible and not has_finalizer:  # another class' MR: not even its annotations are ours
+            return Outcome()
         operation = ann.annotations_of(mr).get(ann.OPERATION)
         if operation == "wait-for-state":
             return Outcome()
         if operation == "reconcile":
             mr = await self._patch_mr(mr, {"metadata": {"annotations": {ann.OPERATION: None}}})
-        responsible = ann.responsible(self.settings.resource_class, mr)
-        has_finalizer = self.finalizer in (_meta(mr).get("finalizers") or ())
-        if not responsible and not has_finalizer:
-            return Outcome()
         deleting = bool(_meta(mr).get("deletionTimestamp"))
         if ann.ignored(mr) and not deleting:
             await self._write_status(mr, {"conditions": cond.ignored_conditions(self._conditions(mr), _now())})

@@ -183,15 +183,18 @@ async def test_class_filter_finalizer_per_class_and_hand_over(cluster: Cluster, 
     seed = Settings(resource_class="seed", sync_period=30.0)
     async with running_controller(cluster.kubeconfig, [namespace]) as default_ctl:
         await create_mr(default_ctl.client, "seeded", namespace, configmap("s", namespace), **{"class": "seed"})
+        cluster.kubectl("annotate", "mr", "seeded", "-n", namespace, "gardener.cloud/operation=reconcile")
         await create_mr(default_ctl.client, "mr", namespace, configmap("cm", namespace))
         await default_ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
         untouched = await default_ctl.mr(namespace, "seeded")
         assert "finalizers" not in untouched["metadata"] and "status" not in untouched  # not our class
+        assert untouched["metadata"]["annotations"]["gardener.cloud/operation"] == "reconcile"  # not ours to take
         assert not await default_ctl.exists("v1", "ConfigMap", "s", namespace)
 
         async with running_controller(cluster.kubeconfig, [namespace], seed) as seed_ctl:
             seeded = await seed_ctl.wait_condition(namespace, "seeded", "True", "ApplySucceeded")
             assert seeded["metadata"]["finalizers"] == [f"{FINALIZER}-seed"]
+            assert "gardener.cloud/operation" not in seeded["metadata"].get("annotations", {})
             before = await seed_ctl.client.get("v1", "ConfigMap", "cm", namespace=namespace)
 
             # hand-over: the default-class controller deletes its objects and lets go, then "seed" applies
