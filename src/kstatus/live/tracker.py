@@ -12,6 +12,7 @@ themselves are upstream's; only the moment the wait gives up is earlier.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -32,13 +33,20 @@ class Outcome(StrEnum):
 
 
 class Tracker:
-    """Latest status per id and since when (monotonic seconds) it has had that status."""
+    """Latest status per id and since when (monotonic seconds) it has had that status.
+
+    Counts per status and the set of failing ids are kept up to date on every update, so deciding
+    whether the wait is over costs the same for a thousand objects as for one (the aggregate only
+    depends on which statuses are present).
+    """
 
     def __init__(self, ids: Iterable[ObjectId], desired: Status, *, fail_fast: bool = False, now: float = 0.0) -> None:
         self.desired = desired
         self.fail_fast = fail_fast
         self.statuses = {oid: ResourceStatus(oid, Status.UNKNOWN, WAITING) for oid in dict.fromkeys(ids)}
         self.since = dict.fromkeys(self.statuses, now)
+        self._counts = Counter(s.status for s in self.statuses.values())
+        self._failing: set[ObjectId] = set()
 
     def observe(self, status: ResourceStatus, now: float) -> None:
         """Record an update; the clock of "for how long" only restarts when the status changes."""
@@ -47,15 +55,21 @@ class Tracker:
             return
         if previous.status != status.status:
             self.since[status.id] = now
+            self._counts[previous.status] -= 1
+            self._counts[status.status] += 1
         self.statuses[status.id] = status
+        if status.first_failed() is not None:
+            self._failing.add(status.id)
+        else:
+            self._failing.discard(status.id)
 
     def aggregate(self) -> Status:
-        return aggregate((s.status for s in self.statuses.values()), self.desired)
+        return aggregate((status for status, count in self._counts.items() if count), self.desired)
 
     def outcome(self) -> Outcome | None:
         """REACHED, FAILED (fail-fast only) or None while the wait goes on."""
         if self.aggregate() == self.desired:
             return Outcome.REACHED
-        if self.fail_fast and any(s.first_failed() is not None for s in self.statuses.values()):
+        if self.fail_fast and self._failing:
             return Outcome.FAILED
         return None

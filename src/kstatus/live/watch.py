@@ -42,6 +42,27 @@ DISCOVERY_TRIES = 100
 RECHECK_SLACK = 0.05  # seconds after the schedule window, so the clock has surely passed it
 
 
+class _SlimInformer(Informer):
+    """An informer whose cache drops `metadata.managedFields`: no status rule reads them, and they
+    are a third of a typical object's memory (the engine must hold 10,000 objects in < 100 MB).
+    The dicts are fresh from the decoder, so trimming them in place touches nobody else's data."""
+
+    def replace(self, items: list[Obj], resource_version: str) -> None:
+        for obj in items:
+            _slim(obj)
+        super().replace(items, resource_version)
+
+    def apply_event(self, event_type: str, obj: Obj) -> None:
+        _slim(obj)
+        super().apply_event(event_type, obj)
+
+
+def _slim(obj: Obj) -> None:
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+
+
 class _Stop(Exception):
     """Raised from an informer's error handler to end its reflector (the engine took over)."""
 
@@ -143,13 +164,13 @@ class StatusWatcher:
         if existing is not None:
             return
         name = next(iter(self._watched[key])).name if narrow else None
-        informer = Informer(
+        informer = _SlimInformer(
             self.client,
             info.api_version,
             info.kind,
             namespace=ns if info.namespaced else None,
             field_selector=f"metadata.name={name}" if name else None,
-            indexers={LABELS: label_index},
+            indexers={LABELS: label_index} if _ancestors((info.group, info.kind)) else None,
             on_error=lambda exc: self._failed(key, exc),
         )
         source = _Source(key, info, informer)
