@@ -166,3 +166,14 @@ async def until_served(client: Client, api_version: str, kind: str) -> None:
                 await client.resource(api_version, kind)
                 return
             await asyncio.sleep(0.1)
+
+
+async def test_a_watched_pod_does_not_narrow_the_pods_its_replicaset_sees(client: Client, namespace: str) -> None:
+    web = manifests.deployment("web", namespace, replicas=2)
+    await client.apply(web, field_manager=FIELD_MANAGER)
+    assert (await wait(client, [id_of(web)], timeout=ROLLOUT)).outcome == Outcome.REACHED
+    [rs] = (await client.list("apps/v1", "ReplicaSet", namespace=namespace))["items"]
+    pods = (await client.list("v1", "Pod", namespace=namespace))["items"]
+    result = await wait(client, [id_of(pods[0]), id_of(rs)], timeout=ROLLOUT)  # one Pod alone would be narrowed
+    assert result.outcome == Outcome.REACHED
+    assert sorted(p.id.name for p in result.statuses[1].generated) == sorted(p["metadata"]["name"] for p in pods)

@@ -109,6 +109,8 @@ class StatusWatcher:
         self._watched: dict[SourceKey, set[ObjectId]] = {}
         for oid in self.ids:
             self._watched.setdefault((oid.group_kind, oid.namespace), set()).add(oid)
+        # Kinds read as generated resources need unfiltered informers, whatever else watches them.
+        self._generated = {(child, ns) for gk, ns in self._watched for child in _descendants(gk)}
         self._sources: dict[SourceKey, _Source] = {}
         self._unserved: set[GroupKind] = set()
         self._problems: dict[ObjectId, ResourceStatus] = {}
@@ -126,15 +128,14 @@ class StatusWatcher:
     # --- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         """Resolve every kind and start the informers; statuses follow as events."""
-        generated: set[SourceKey] = set()
         for gk in sorted({gk for gk, _ns in self._watched}):
             info = await served(self.client, *gk)
             if info is None:
                 self._unserved.add(gk)
                 continue
             for ns in sorted(ns for g, ns in self._watched if g == gk):
-                self._open(info, ns, generated)
-        for kind, ns in sorted(generated - set(self._sources)):
+                self._open(info, ns)
+        for kind, ns in sorted(self._generated - set(self._sources)):
             info = await served(self.client, *kind)
             assert info is not None, f"built-in kind {kind} not served"
             self._start_source(info, ns, narrow=False)
@@ -144,8 +145,8 @@ class StatusWatcher:
         self._mark_all(self.ids)
         self._check_initial_sync()
 
-    def _open(self, info: ResourceInfo, ns: str, generated: set[SourceKey]) -> None:
-        """Start the source of watched ids of one kind in one namespace, noting generated kinds."""
+    def _open(self, info: ResourceInfo, ns: str) -> None:
+        """Start the source of the watched ids of one kind in one namespace."""
         ids = self._watched[(info.group, info.kind), ns]
         for oid in ids:
             problem = scope_problem(oid, info)
@@ -153,9 +154,7 @@ class StatusWatcher:
                 self._problems[oid] = problem
         if all(oid in self._problems for oid in ids):
             return
-        gk = (info.group, info.kind)
-        generated |= {(child, ns) for child in _descendants(gk)}
-        narrow = (gk, ns) not in generated and len(ids) == 1
+        narrow = ((info.group, info.kind), ns) not in self._generated and len(ids) == 1
         self._start_source(info, ns, narrow=narrow)
 
     def _start_source(self, info: ResourceInfo, ns: str, *, narrow: bool) -> None:
@@ -192,8 +191,7 @@ class StatusWatcher:
         if self._crds is not None:
             informers.append(self._crds)
         for informer in informers:
-            with contextlib.suppress(_Stop):
-                await informer.stop()
+            await informer.stop()  # never raises
 
     def _spawn(self, coro: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coro)
@@ -351,9 +349,7 @@ class StatusWatcher:
         self.client.mapper.invalidate()
         self._unserved.add(kind)
         for key in [k for k in self._sources if k[0] == kind]:
-            source = self._sources.pop(key)
-            with contextlib.suppress(_Stop):
-                await source.informer.stop()
+            await self._sources.pop(key).informer.stop()
         self._mark_all(oid for oid in self.ids if oid.group_kind == kind)
         self._check_initial_sync()
         self._watch_crds()
@@ -386,9 +382,8 @@ class StatusWatcher:
         if info is None:
             self._unserved.add(kind)
             return
-        generated: set[SourceKey] = set()
         for ns in sorted(ns for g, ns in self._watched if g == kind):
-            self._open(info, ns, generated)
+            self._open(info, ns)
         self._mark_all(oid for oid in self.ids if oid.group_kind == kind)
 
 
