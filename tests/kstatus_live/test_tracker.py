@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from kstatus import Status
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kstatus import Status, aggregate
 from kstatus.live.events import ResourceStatus
 from kstatus.live.ids import ObjectId
 from kstatus.live.tracker import WAITING, Outcome, Tracker
@@ -50,3 +53,27 @@ def test_since_restarts_only_when_the_status_changes_and_strangers_are_ignored()
     assert tracker.statuses[A].message == "Available: 0/1"
     tracker.observe(status(B, Status.FAILED), 3.0)
     assert B not in tracker.statuses
+
+
+IDS = [ObjectId("", "ConfigMap", "ns", f"cm-{i}") for i in range(4)]
+statuses_ = st.sampled_from(list(Status))
+
+
+@given(
+    desired=st.sampled_from([Status.CURRENT, Status.NOT_FOUND]),
+    fail_fast=st.booleans(),
+    updates=st.lists(st.tuples(st.sampled_from(IDS), statuses_, st.booleans()), max_size=30),
+)
+def test_incremental_decision_equals_aggregating_everything(
+    desired: Status, fail_fast: bool, updates: list[tuple[ObjectId, Status, bool]]
+) -> None:
+    """The tracker's running counts give exactly what `aggregate` over all statuses gives."""
+    tracker = Tracker(IDS, desired, fail_fast=fail_fast)
+    for now, (oid, value, failed_child) in enumerate(updates):
+        child = ResourceStatus(ObjectId("", "Pod", "ns", "p"), Status.FAILED if failed_child else Status.CURRENT)
+        tracker.observe(ResourceStatus(oid, value, generated=(child,)), float(now))
+        everything = aggregate((s.status for s in tracker.statuses.values()), desired)
+        assert tracker.aggregate() == everything
+        failing = any(s.first_failed() is not None for s in tracker.statuses.values())
+        expected = Outcome.REACHED if everything == desired else Outcome.FAILED if fail_fast and failing else None
+        assert tracker.outcome() == expected
