@@ -16,10 +16,11 @@ from pathlib import Path
 
 import structlog
 
-from kubecore import Client, load_config
+from kubecore import Client, KubeError, NoMatchError, load_config
 from kubecore.leaderelection import LeaderElector
 from resource_manager import annotations as ann
-from resource_manager.manager import Manager, resolve_cluster_id
+from resource_manager.crd import CRD_NAME
+from resource_manager.manager import MR_API_VERSION, MR_KIND, Manager, resolve_cluster_id
 from resource_manager.reconciler import Reconciler, Settings
 
 log = structlog.get_logger("resource_manager.run")
@@ -47,6 +48,7 @@ async def run_controller(options: RunOptions) -> None:
             loop.add_signal_handler(signal.SIGTERM, task.cancel)
     async with contextlib.AsyncExitStack() as stack:
         source = await stack.enter_async_context(Client(load_config(options.kubeconfig), name="source"))
+        await require_crd(source)
         target = source
         if options.target_kubeconfig is not None:
             target = await stack.enter_async_context(Client(load_config(options.target_kubeconfig), name="target"))
@@ -72,3 +74,18 @@ async def run_controller(options: RunOptions) -> None:
             identity=f"{socket.gethostname()}_{os.getpid()}",
         )
         await elector.run(manager.run)
+
+
+class CrdMissing(KubeError):
+    """The source cluster does not serve ManagedResources."""
+
+
+async def require_crd(source: Client) -> None:
+    """Fail at start-up with the fix, instead of an informer retrying a kind the cluster does not serve."""
+    try:
+        await source.mapper.resource_for(MR_API_VERSION, MR_KIND)
+    except NoMatchError:
+        raise CrdMissing(
+            f"the ManagedResource CRD ({CRD_NAME}) is not installed in the source cluster: "
+            "run `resource-manager install-crds` first"
+        ) from None
