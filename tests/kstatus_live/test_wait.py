@@ -15,7 +15,7 @@ from kstatus.live.ids import ObjectId, id_of
 from kstatus.live.tracker import Outcome, Tracker
 from kstatus.live.wait import wait
 from kstatus.live.watch import watch_status
-from kubecore import Client
+from kubecore import Client, NotFound
 from tests.kstatus_live import manifests
 
 pytestmark = pytest.mark.cluster
@@ -177,3 +177,56 @@ async def test_a_watched_pod_does_not_narrow_the_pods_its_replicaset_sees(client
     result = await wait(client, [id_of(pods[0]), id_of(rs)], timeout=ROLLOUT)  # one Pod alone would be narrowed
     assert result.outcome == Outcome.REACHED
     assert sorted(p.id.name for p in result.statuses[1].generated) == sorted(p["metadata"]["name"] for p in pods)
+
+
+async def test_a_kind_whose_crd_is_deleted_and_reinstalled_is_followed(client: Client, namespace: str) -> None:
+    group = manifests.unique_group()
+    definition = manifests.crd(group, "Widget")
+    crd_name = definition["metadata"]["name"]
+    widget = manifests.custom(group, "Widget", "w", namespace)
+
+    async def install() -> None:
+        await client.apply(definition, field_manager=FIELD_MANAGER)
+        await until_served(client, f"{group}/v1", "Widget")
+        await client.create(widget)
+
+    await install()
+    seen: list[ResourceStatus] = []
+    try:
+        async with contextlib.aclosing(watch_status(client, [id_of(widget)])) as events, asyncio.timeout(ROLLOUT):
+            async for event in events:
+                if not isinstance(event, Update):
+                    continue
+                seen.append(event.resource)
+                if len(seen) == 1:
+                    assert event.resource.status == Status.CURRENT
+                    await client.delete(definition["apiVersion"], definition["kind"], crd_name)
+                elif event.resource.text.startswith("Resource not found: the cluster does not serve"):
+                    await until_gone(client, crd_name)
+                    await install()
+                elif event.resource.status == Status.CURRENT:
+                    break
+    finally:
+        await client.delete(definition["apiVersion"], definition["kind"], crd_name)
+    statuses = [(s.status, s.text) for s in seen]
+    assert statuses[:3] == [
+        (Status.CURRENT, "Resource is current"),
+        (Status.NOT_FOUND, "Resource not found"),  # the CR went first
+        (Status.NOT_FOUND, f"Resource not found: the cluster does not serve kind Widget.{group}"),  # then its kind
+    ]
+    # Back once the CRD is established again (NotFound between, if the informer listed before the CR came).
+    assert statuses[3:] in (
+        [(Status.CURRENT, "Resource is current")],
+        [(Status.NOT_FOUND, "Resource not found"), (Status.CURRENT, "Resource is current")],
+    )
+
+
+async def until_gone(client: Client, crd_name: str) -> None:
+    """The deleted CRD is gone (its CRs were removed first), so it can be created again."""
+    async with asyncio.timeout(ROLLOUT):
+        while True:
+            try:
+                await client.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd_name)
+            except NotFound:
+                return
+            await asyncio.sleep(0.1)
