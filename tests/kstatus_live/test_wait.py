@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 from collections.abc import Callable
 
 import pytest
 
+from devcluster import Cluster
 from kstatus import Status
-from kstatus.live.events import Event, ResourceStatus, Sync, Update
+from kstatus.live.events import Error, Event, ResourceStatus, Sync, Update
 from kstatus.live.ids import ObjectId, id_of
 from kstatus.live.tracker import Outcome, Tracker
 from kstatus.live.wait import wait
@@ -230,3 +232,21 @@ async def until_gone(client: Client, crd_name: str) -> None:
             except NotFound:
                 return
             await asyncio.sleep(0.1)
+
+
+async def test_forbidden_ends_the_watch_with_an_error_and_the_wait_with_error(
+    cluster: Cluster, client: Client, namespace: str
+) -> None:
+    cluster.kubectl("create", "serviceaccount", "nobody", "-n", namespace)
+    token = cluster.kubectl("create", "token", "nobody", "-n", namespace).stdout.strip()
+    config = dataclasses.replace(client.config, token=token, client_cert_data=None, client_key_data=None)
+    secret = ObjectId("", "Secret", namespace, "s")
+    async with Client(config, name="nobody") as nobody:
+        async with contextlib.aclosing(watch_status(nobody, [secret])) as events, asyncio.timeout(ROLLOUT):
+            received = [event async for event in events]
+        result = await wait(nobody, [secret], timeout=ROLLOUT)
+    [error] = received
+    assert isinstance(error, Error)
+    assert error.message.startswith("Forbidden (403) on GET /api/v1/namespaces/")
+    assert f'User "system:serviceaccount:{namespace}:nobody" cannot list resource "secrets"' in error.message
+    assert (result.outcome, result.error) == (Outcome.ERROR, error.message)
