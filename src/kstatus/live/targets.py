@@ -93,14 +93,18 @@ def crd_scopes(objects: Iterable[dict[str, Any]]) -> dict[GroupKind, bool]:
 async def manifest_ids(client: Client, objects: Sequence[dict[str, Any]], namespace: str) -> list[ObjectId]:
     """Ids of manifests, in order, each once; a namespace is filled in only where the kind has one."""
     scopes = crd_scopes(objects)
+    namespaced: dict[GroupKind, bool] = {}  # one discovery lookup per kind (a miss refreshes discovery)
     ids = []
     for obj in objects:
         try:
             oid = id_of(obj)
         except IdError as err:
             raise TargetError(str(err)) from None
-        if not oid.namespace and await _namespaced(client, oid.group_kind, scopes):
-            oid = oid._replace(namespace=namespace)
+        if not oid.namespace:
+            if oid.group_kind not in namespaced:
+                namespaced[oid.group_kind] = await _namespaced(client, oid.group_kind, scopes)
+            if namespaced[oid.group_kind]:
+                oid = oid._replace(namespace=namespace)
         ids.append(oid)
     return list(dict.fromkeys(ids))
 
