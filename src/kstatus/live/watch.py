@@ -132,9 +132,8 @@ class StatusWatcher:
             info = await served(self.client, *gk)
             if info is None:
                 self._unserved.add(gk)
-                continue
-            for ns in sorted(ns for g, ns in self._watched if g == gk):
-                self._open(info, ns)
+            else:
+                self._open_kind(info)
         for kind, ns in sorted(self._generated - set(self._sources)):
             info = await served(self.client, *kind)
             assert info is not None, f"built-in kind {kind} not served"
@@ -144,6 +143,11 @@ class StatusWatcher:
             self._watch_crds()
         self._mark_all(self.ids)
         self._check_initial_sync()
+
+    def _open_kind(self, info: ResourceInfo) -> None:
+        """Start a source per namespace of the watched ids of one kind."""
+        for ns in sorted(ns for gk, ns in self._watched if gk == (info.group, info.kind)):
+            self._open(info, ns)
 
     def _open(self, info: ResourceInfo, ns: str) -> None:
         """Start the source of the watched ids of one kind in one namespace."""
@@ -382,8 +386,7 @@ class StatusWatcher:
         if info is None:
             self._unserved.add(kind)
             return
-        for ns in sorted(ns for g, ns in self._watched if g == kind):
-            self._open(info, ns)
+        self._open_kind(info)
         self._mark_all(oid for oid in self.ids if oid.group_kind == kind)
 
 
