@@ -177,7 +177,9 @@ class Applier:
         meta = obj.get("metadata") or {}
         rk = record_key(obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace"))
         try:
-            seen = await self.cache.observe(obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace"))
+            name_, namespace = meta.get("name", ""), meta.get("namespace")
+            labelled = not ann.ignored(obj)
+            seen = await self.cache.observe(obj["apiVersion"], obj["kind"], name_, namespace, labelled=labelled)
             live = seen.live
             conflict = ownership_conflict(live, self.origin)
             if conflict is not None:

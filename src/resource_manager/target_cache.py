@@ -153,6 +153,7 @@ class TargetCache:
         on_health: Callable[[MRKey], None] | None = None,
     ) -> None:
         self.client = client
+        self.managed_by = managed_by
         self.selector = f"{ann.MANAGED_BY}={managed_by}"
         self.cluster_id = cluster_id
         self.on_drift: Callable[[MRKey], None] = on_drift or (lambda _: None)
@@ -163,6 +164,8 @@ class TargetCache:
         self._needs: dict[MRKey, set[Kind]] = {}
         self._records: dict[RecordKey, Record] = {}
         self._pending: set[RecordKey] = set()
+        self._recent: dict[RecordKey, Obj] = {}
+        """Results of our writes the watch has not delivered yet (the health check of the same round)."""
 
     # --- lifecycle ----------------------------------------------------------------------------------------
     async def ensure(self, mr: MRKey, kinds: Iterable[Kind]) -> None:
@@ -244,8 +247,9 @@ class TargetCache:
         del self._watches[kind]
         watch.synced.cancel()
         await watch.informer.stop()
-        for key in [k for k in self._records if k[:2] == kind]:
-            del self._records[key]
+        for table in (self._records, self._recent):
+            for key in [k for k in table if k[:2] == kind]:
+                del table[key]
         log.info("stopped watching", api_version=kind[0], kind=kind[1])
 
     # --- reading --------------------------------------------------------------------------------------------
@@ -262,17 +266,24 @@ class TargetCache:
         except (NotFound, NoMatchError):
             return None
 
-    async def observe(self, api_version: str, kind: str, name: str, namespace: str | None) -> Observation:
+    async def observe(
+        self, api_version: str, kind: str, name: str, namespace: str | None, *, labelled: bool = True
+    ) -> Observation:
         """The live object for the apply decision, from the cache whenever the cache can tell.
 
-        A cache miss is confirmed with a GET (the object may have lost our label, or carry none); a
-        metadata-only object that changed since our write is read in full.
+        ``labelled``: the object will carry our managed-by label (not an ``ignore`` object). A cache miss
+        of such an object we never wrote means it does not exist: no request (this is what makes a new
+        MR as cheap as a plain apply loop). Other misses are confirmed with a GET (the object may have
+        lost our label, or carry none); a metadata-only object that changed since our write is read in
+        full.
         """
         rk = record_key(api_version, kind, name, namespace)
         watch, cached = self._cached(rk[:2], rk[2])
+        record = self._records.get(rk)
+        if watch is not None and cached is None and record is None and labelled:
+            return Observation(None, False)
         if watch is None or cached is None:
             return Observation(await self.read(api_version, kind, name, namespace), False)
-        record = self._records.get(rk)
         if record is not None and record.resource_version == resource_version(cached):
             return Observation(cached, True)
         if watch.metadata_only:
@@ -321,6 +332,8 @@ class TargetCache:
             fresh = record is None or not_older(resource_version(cached), record.resource_version)
             if watch is not None and fresh and (cached is not None or not ann.ignored(reference)):
                 result[rk] = cached
+            elif rk in self._recent:
+                result[rk] = self._recent[rk]
             else:
                 result[rk] = await self.read(api_version, kind, name, namespace)
         return lambda r: result.get(
@@ -342,6 +355,9 @@ class TargetCache:
         body = None if metadata_only else orjson.dumps(plan.body)
         self._records[rk] = Record(intent, body, resource_version(result), owner)
         _, cached = self._cached(rk[:2], rk[2])
+        echoes = ann.labels_of(result).get(ann.MANAGED_BY) == self.managed_by and rk[:2] in self._watches
+        if echoes and (cached is None or not not_older(resource_version(cached), resource_version(result))):
+            self._recent[rk] = result
         if cached is not None and self._drifted(rk, cached):  # changed by someone else meanwhile
             self.on_drift(owner)
 
@@ -389,8 +405,11 @@ class TargetCache:
         watch = self._watches.get(kind)
         if watch is None or not watch.informer.has_synced:
             return  # the first list: the MRs are reconciled anyway
-        owner = self._owner(new)
         rk: RecordKey = (*kind, object_key(new))
+        recent = self._recent.get(rk)
+        if recent is not None and not_older(resource_version(new), resource_version(recent)):
+            del self._recent[rk]
+        owner = self._owner(new)
         record = self._records.get(rk)
         if owner is None or rk in self._pending:
             return
@@ -403,6 +422,7 @@ class TargetCache:
             self.on_health(owner)
 
     def _deleted(self, kind: Kind, obj: Obj) -> None:
+        self._recent.pop((*kind, object_key(obj)), None)
         owner = self._owner(obj)
         if owner is None:
             return

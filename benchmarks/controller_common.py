@@ -1,0 +1,216 @@
+"""Shared pieces of the controller benchmarks: a cluster, MRs of N objects, an in-process controller.
+
+The controller runs exactly as `resource-manager run` wires it (Reconciler + Manager), in-process, with
+one kubecore client for source and target and the client-side rate limit off (`qps=0`), so that the
+plain-loop comparison and the controller use the same client settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from devcluster.cluster import Cluster, running_cluster
+from kubecore import Client, Informer, NotFound, load_kubeconfig
+from resource_manager.install import install_crds
+from resource_manager.manager import Manager
+from resource_manager.reconciler import Reconciler, Settings
+
+Obj = dict[str, Any]
+MR = ("resources.gardener.cloud/v1alpha1", "ManagedResource")
+WRITE_VERBS = ("POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION")
+OUR_RESOURCES = ("configmaps", "secrets", "serviceaccounts", "roles", "managedresources")
+
+
+def arguments(description: str, **defaults: int) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--dir", type=Path, help="state dir of a running dev cluster (default: start one)")
+    for name, value in defaults.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value)
+    return parser.parse_args()
+
+
+@contextlib.contextmanager
+def cluster_for(state_dir: Path | None) -> Iterator[Cluster]:
+    if state_dir is not None:
+        yield Cluster(state_dir)
+        return
+    with tempfile.TemporaryDirectory() as tmp, running_cluster(Path(tmp) / "cluster") as fresh:
+        yield fresh
+
+
+def objects(target_ns: str, mr: int, count: int) -> list[Obj]:
+    """``count`` objects of the kinds an MR typically holds: mostly ConfigMaps, some Secrets,
+    ServiceAccounts and a Role (70/15/10/5 %)."""
+    result: list[Obj] = []
+    for i in range(count):
+        name, meta = f"m{mr}-o{i}", {"name": f"m{mr}-o{i}", "namespace": target_ns, "labels": {"app": f"m{mr}"}}
+        share = i / count
+        if share < 0.70:
+            result.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"v": name * 8}})
+        elif share < 0.85:
+            data = {"v": base64.b64encode(name.encode() * 8).decode()}
+            result.append({"apiVersion": "v1", "kind": "Secret", "metadata": meta, "data": data})
+        elif share < 0.95:
+            result.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta})
+        else:
+            rules = [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]
+            role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": meta, "rules": rules}
+            result.append(role)
+    return result
+
+
+def secret_of(name: str, namespace: str, docs: list[Obj]) -> Obj:
+    raw = "---\n".join(yaml.dump(d, Dumper=yaml.CSafeDumper) for d in docs)
+    data = {"objects.yaml": base64.b64encode(raw.encode()).decode()}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace}, "data": data}
+
+
+def mr_of(name: str, namespace: str) -> Obj:
+    return {
+        "apiVersion": MR[0],
+        "kind": MR[1],
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"secretRefs": [{"name": name}]},
+    }
+
+
+async def namespace(client: Client, prefix: str) -> str:
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    await client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    return name
+
+
+async def delete_namespaces(client: Client, names: list[str]) -> None:
+    """Delete and wait until they are gone, so the namespace controller's deletions do not overlap the
+    next measurement. The controller is stopped by now: MR finalizers are dropped by hand."""
+    for name in names:
+        for mr in (await client.list(*MR, namespace=name))["items"]:
+            patch = {"metadata": {"finalizers": None}}
+            await client.patch(*MR, mr["metadata"]["name"], patch, namespace=name)
+    for name in names:
+        with contextlib.suppress(NotFound):
+            await client.delete("v1", "Namespace", name)
+    for name in names:
+        while True:
+            try:
+                await client.get("v1", "Namespace", name)
+            except NotFound:
+                break
+            await asyncio.sleep(0.5)
+
+
+async def bounded(jobs: list[Any], limit: int = 20) -> None:
+    semaphore = asyncio.Semaphore(limit)
+
+    async def one(job: Any) -> None:
+        async with semaphore:
+            await job
+
+    await asyncio.gather(*(one(j) for j in jobs))
+
+
+def applied(mr: Obj) -> bool:
+    meta, status = mr.get("metadata") or {}, mr.get("status") or {}
+    return status.get("observedGeneration") == meta.get("generation") and any(
+        c.get("type") == "ResourcesApplied" and c.get("status") == "True" for c in status.get("conditions") or []
+    )
+
+
+async def wait_all_applied(client: Client, source_ns: str, count: int, within: float = 600.0) -> None:
+    """Until ``count`` MRs in ``source_ns`` are applied (an informer of our own, no polling)."""
+    done: set[str] = set()
+    event = asyncio.Event()
+
+    def seen(mr: Obj) -> None:
+        if applied(mr):
+            done.add(mr["metadata"]["name"])
+            if len(done) >= count:
+                event.set()
+
+    informer = Informer(client, *MR, namespace=source_ns)
+    informer.add_handler(on_add=seen, on_update=lambda _, new: seen(new))
+    async with informer:
+        await asyncio.wait_for(event.wait(), within)
+
+
+@contextlib.asynccontextmanager
+async def controller(client: Client, source_ns: str, workers: int = 5) -> AsyncIterator[Manager]:
+    """A running manager for MRs in ``source_ns`` (sync period long enough not to interfere)."""
+    await install_crds(client)
+    manager = Manager(
+        client, Reconciler(client, client, Settings(sync_period=3600.0)), namespaces=[source_ns], workers=workers
+    )
+    task = asyncio.create_task(manager.run())
+    started = asyncio.ensure_future(manager.started.wait())
+    await asyncio.wait({started, task}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()
+    try:
+        yield manager
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def create_mrs(client: Client, source_ns: str, target_ns: str, mrs: int, per_mr: int) -> None:
+    """Secrets first (they alone trigger nothing), then the MRs."""
+    await bounded([client.create(secret_of(f"mr{i}", source_ns, objects(target_ns, i, per_mr))) for i in range(mrs)])
+    await bounded([client.create(mr_of(f"mr{i}", source_ns)) for i in range(mrs)])
+
+
+async def idle(manager: Manager) -> None:
+    """Until the work queue is empty and nothing is in flight."""
+    while len(manager.queue) or manager.queue.in_flight:  # noqa: ASYNC110 - the queue offers no idle event
+        await asyncio.sleep(0.01)
+
+
+def apiserver_writes(cluster: Cluster) -> dict[str, int]:
+    """The API server's own count of write requests to the resources we touch, by verb."""
+    text = cluster.kubectl("get", "--raw", "/metrics").stdout
+    counts: dict[str, int] = {}
+    for line in text.splitlines():
+        if not line.startswith("apiserver_request_total{"):
+            continue
+        labels = dict(part.split("=", 1) for part in line[line.index("{") + 1 : line.index("}")].split(","))
+        verb, resource = labels.get("verb", "").strip('"'), labels.get("resource", "").strip('"')
+        if verb in WRITE_VERBS and resource in OUR_RESOURCES:
+            counts[verb] = counts.get(verb, 0) + int(float(line.rsplit(" ", 1)[1]))
+    return counts
+
+
+def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    return {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def client_of(cluster: Cluster, name: str) -> Client:
+    return Client(load_kubeconfig([cluster.kubeconfig]), name=name, qps=0)
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.start
