@@ -16,7 +16,7 @@ from kstatus.live.events import Error, Event, ResourceStatus, Sync, Update
 from kstatus.live.ids import ObjectId, id_of
 from kstatus.live.tracker import Outcome, Tracker
 from kstatus.live.wait import wait
-from kstatus.live.watch import watch_status
+from kstatus.live.watch import CLUSTER_WIDE_FROM, watch_status
 from kubecore import Client, NotFound
 from tests.kstatus_live import manifests
 
@@ -285,3 +285,29 @@ async def test_changes_made_while_nobody_reads_are_computed_once_at_the_newest_v
         await client.delete(definition["apiVersion"], definition["kind"], definition["metadata"]["name"])
     assert steps == sorted(set(steps))  # never an older version after a newer one
     assert len(steps) < changes // 2  # coalesced: computed from the cache when read, not per event
+
+
+async def test_a_kind_spread_over_many_namespaces_is_watched_by_one_informer(
+    cluster: Cluster, client: Client, namespace: str
+) -> None:
+    """Eleven namespaces, each with a Deployment "web" whose Pods carry the same labels: one watch per
+    kind for all of them, and each Deployment still sees only its own namespace's ReplicaSet and Pod."""
+    namespaces = [namespace] + [f"{namespace}-{i}" for i in range(CLUSTER_WIDE_FROM)]
+    for ns in namespaces[1:]:
+        cluster.kubectl("create", "namespace", ns)
+    try:
+        for ns in namespaces:
+            await client.apply(manifests.deployment("web", ns), field_manager=FIELD_MANAGER)
+        ids = [ObjectId("apps", "Deployment", ns, "web") for ns in namespaces]
+        async with Client(client.config, name="spread") as watcher:
+            result = await wait(watcher, ids, timeout=ROLLOUT)
+            watches = watcher.transport.stats.count(verb="WATCH")
+    finally:
+        for ns in namespaces[1:]:
+            cluster.kubectl("delete", "namespace", ns, "--wait=false")
+    assert result.outcome == Outcome.REACHED
+    assert watches == 3  # Deployments, ReplicaSets and Pods, each for all namespaces at once
+    for status in result.statuses:
+        [rs] = status.generated
+        [pod] = rs.generated
+        assert rs.id.namespace == pod.id.namespace == status.id.namespace

@@ -83,14 +83,18 @@ def labels_of(obj: dict[str, Any]) -> Labels:
 
 
 def label_index(obj: dict[str, Any]) -> list[str]:
-    """Index function: one "key=value" entry per label, so a cache finds a selector's candidates."""
-    return [f"{key}={value}" for key, value in labels_of(obj).items()]
+    """Index function: one "namespace/key=value" entry per label, so a cache (also one holding many
+    namespaces) finds the candidates of a selector in a namespace."""
+    meta = obj.get("metadata")
+    namespace = (meta.get("namespace") if isinstance(meta, dict) else None) or ""
+    return [f"{namespace}/{key}={value}" for key, value in labels_of(obj).items()]
 
 
-def index_value(selector: dict[str, Any]) -> str | None:
-    """The `label_index` value every object matching `selector` carries (None: no such value)."""
+def index_value(selector: dict[str, Any], namespace: str) -> str | None:
+    """The `label_index` value every object in `namespace` matching `selector` carries (None: no
+    such value, the selector has no matchLabels)."""
     match_labels = selector.get("matchLabels")
     if isinstance(match_labels, dict):
         for key, value in match_labels.items():
-            return f"{key}={value}"
+            return f"{namespace}/{key}={value}"
     return None

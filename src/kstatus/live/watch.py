@@ -2,7 +2,9 @@
 
 Where this goes beyond upstream's watcher (spec §10.5), and why:
 - one informer per (kind, namespace) shared by all ids of that kind, narrowed to one name by a
-  field selector when only one object of it is watched;
+  field selector when only one object of it is watched; a kind spread over more than
+  `CLUSTER_WIDE_FROM` namespaces gets one informer for all namespaces instead (fewer requests and
+  watches; it needs list/watch rights cluster-wide, like upstream's root scope);
 - informer handlers only mark ids dirty; statuses are computed when the consumer asks for the next
   event, from the cache, so an object that changed ten times is computed once, at its newest
   resourceVersion, and a slow consumer never makes the engine lag the API server;
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -35,7 +37,9 @@ from kubecore import Client, Forbidden, NoMatchError, NotFound, ResourceInfo, Un
 from kubecore.informer import Informer
 
 Obj = dict[str, Any]
-SourceKey = tuple[GroupKind, str]  # (kind, namespace of the ids it serves)
+SourceKey = tuple[GroupKind, str]  # (kind, namespace of the ids it serves, or ALL)
+ALL = "*"  # no namespace is called that: a source for every namespace
+CLUSTER_WIDE_FROM = 10
 CRD_KIND: GroupKind = ("apiextensions.k8s.io", "CustomResourceDefinition")
 LABELS = "labels"
 DISCOVERY_TRIES = 100
@@ -76,8 +80,8 @@ class _Source:
     informer: Informer
     synced: bool = False
 
-    def store_key(self, name: str) -> str:
-        return f"{self.key[1]}/{name}" if self.info.namespaced else name
+    def store_key(self, oid: ObjectId) -> str:
+        return f"{oid.namespace}/{oid.name}" if self.info.namespaced else oid.name
 
 
 @cache
@@ -111,6 +115,8 @@ class StatusWatcher:
             self._watched.setdefault((oid.group_kind, oid.namespace), set()).add(oid)
         # Kinds read as generated resources need unfiltered informers, whatever else watches them.
         self._generated = {(child, ns) for gk, ns in self._watched for child in _descendants(gk)}
+        spread = Counter(kind for kind, _ns in set(self._watched) | self._generated)
+        self._wide = {kind for kind, namespaces in spread.items() if namespaces > CLUSTER_WIDE_FROM}
         self._sources: dict[SourceKey, _Source] = {}
         self._unserved: set[GroupKind] = set()
         self._problems: dict[ObjectId, ResourceStatus] = {}
@@ -134,7 +140,7 @@ class StatusWatcher:
                 self._unserved.add(gk)
             else:
                 self._open_kind(info)
-        for kind, ns in sorted(self._generated - set(self._sources)):
+        for kind, ns in sorted({self._key(kind, ns) for kind, ns in self._generated} - set(self._sources)):
             info = await served(self.client, *kind)
             assert info is not None, f"built-in kind {kind} not served"
             self._start_source(info, ns, narrow=False)
@@ -144,22 +150,23 @@ class StatusWatcher:
         self._mark_all(self.ids)
         self._check_initial_sync()
 
-    def _open_kind(self, info: ResourceInfo) -> None:
-        """Start a source per namespace of the watched ids of one kind."""
-        for ns in sorted(ns for gk, ns in self._watched if gk == (info.group, info.kind)):
-            self._open(info, ns)
+    def _key(self, kind: GroupKind, ns: str) -> SourceKey:
+        """The source that holds objects of `kind` in namespace `ns`."""
+        return (kind, ALL if kind in self._wide else ns)
 
-    def _open(self, info: ResourceInfo, ns: str) -> None:
-        """Start the source of the watched ids of one kind in one namespace."""
-        ids = self._watched[(info.group, info.kind), ns]
-        for oid in ids:
-            problem = scope_problem(oid, info)
-            if problem is not None:
-                self._problems[oid] = problem
-        if all(oid in self._problems for oid in ids):
-            return
-        narrow = ((info.group, info.kind), ns) not in self._generated and len(ids) == 1
-        self._start_source(info, ns, narrow=narrow)
+    def _open_kind(self, info: ResourceInfo) -> None:
+        """Start the sources of the watched ids of one kind (per namespace, or one for all)."""
+        kind = (info.group, info.kind)
+        for ns in sorted(ns for gk, ns in self._watched if gk == kind):
+            ids = self._watched[kind, ns]
+            for oid in ids:
+                problem = scope_problem(oid, info)
+                if problem is not None:
+                    self._problems[oid] = problem
+            if all(oid in self._problems for oid in ids):
+                continue
+            narrow = kind not in self._wide and (kind, ns) not in self._generated and len(ids) == 1
+            self._start_source(info, self._key(kind, ns)[1], narrow=narrow)
 
     def _start_source(self, info: ResourceInfo, ns: str, *, narrow: bool) -> None:
         key: SourceKey = ((info.group, info.kind), ns)
@@ -171,7 +178,7 @@ class StatusWatcher:
             self.client,
             info.api_version,
             info.kind,
-            namespace=ns if info.namespaced else None,
+            namespace=ns if info.namespaced and ns != ALL else None,
             field_selector=f"metadata.name={name}" if name else None,
             indexers={LABELS: label_index} if _ancestors((info.group, info.kind)) else None,
             on_error=lambda exc: self._failed(key, exc),
@@ -260,25 +267,27 @@ class StatusWatcher:
             return self._problems[oid]
         if oid.group_kind in self._unserved:
             return not_served(oid)
-        source = self._sources.get((oid.group_kind, oid.namespace))
+        source = self._sources.get(self._key(oid.group_kind, oid.namespace))
         if source is None or not source.synced:
             return None
-        children = [self._sources.get((kind, oid.namespace)) for kind in _descendants(oid.group_kind)]
+        children = [self._sources.get(self._key(kind, oid.namespace)) for kind in _descendants(oid.group_kind)]
         if not all(child is not None and child.synced for child in children):
             return None
-        obj = source.informer.store.get(source.store_key(oid.name))
+        obj = source.informer.store.get(source.store_key(oid))
         if obj is None:
             return not_found(oid)
         status = resolve(obj, self._lookup, options=self.options)
         return status if status.id == oid else replace(status, id=oid)
 
     def _lookup(self, kind: GroupKind, namespace: str, selector: Obj) -> list[Obj]:
-        source = self._sources.get((kind, namespace))
+        source = self._sources.get(self._key(kind, namespace))
         if source is None:
             return []
-        value = index_value(selector)
+        value = index_value(selector, namespace)
         store = source.informer.store
-        return store.list() if value is None else store.by_index(LABELS, value)
+        if value is not None:
+            return store.by_index(LABELS, value)
+        return [obj for obj in store.list() if obj["metadata"].get("namespace") == namespace]
 
     def _schedule_recheck(self, oid: ObjectId, at: datetime | None) -> None:
         timer = self._timers.pop(oid, None)
@@ -300,7 +309,9 @@ class StatusWatcher:
 
     def _changed(self, key: SourceKey, obj: Obj, old: Obj | None = None) -> None:
         kind, ns = key
-        watched = self._watched.get(key)
+        if ns == ALL:
+            ns = obj["metadata"].get("namespace") or ""
+        watched = self._watched.get((kind, ns))
         if watched:
             oid = ObjectId(kind[0], kind[1], ns, obj["metadata"]["name"])
             if oid in watched:
@@ -315,8 +326,8 @@ class StatusWatcher:
 
     def _selects(self, parent: ObjectId, labels: Labels) -> bool:
         """Whether the parent's current selector matches; a parent with a bad selector selects nothing."""
-        source = self._sources.get((parent.group_kind, parent.namespace))
-        obj = source.informer.store.get(source.store_key(parent.name)) if source else None
+        source = self._sources.get(self._key(parent.group_kind, parent.namespace))
+        obj = source.informer.store.get(source.store_key(parent)) if source else None
         if obj is None:
             return False
         rv = obj["metadata"].get("resourceVersion", "")
@@ -331,11 +342,10 @@ class StatusWatcher:
         return matcher is not None and matcher(labels)
 
     def _dependents(self, key: SourceKey) -> set[ObjectId]:
+        """The ids whose status reads this source: its own kind's, and parents of that kind."""
         kind, ns = key
-        out = set(self._watched.get(key, ()))
-        for parent in _ancestors(kind):
-            out |= self._watched.get((parent, ns), set())
-        return out
+        kinds = {kind} | _ancestors(kind)
+        return {oid for (k, n), ids in self._watched.items() if k in kinds and ns in (n, ALL) for oid in ids}
 
     def _failed(self, key: SourceKey, exc: Exception) -> None:
         """Informer errors: the kind went away → NotFound until its CRD returns; no rights → fatal."""
