@@ -40,7 +40,6 @@ Obj = dict[str, Any]
 SourceKey = tuple[GroupKind, str]  # (kind, namespace of the ids it serves, or ALL)
 ALL = "*"  # no namespace is called that: a source for every namespace
 CLUSTER_WIDE_FROM = 10
-CRD_KIND: GroupKind = ("apiextensions.k8s.io", "CustomResourceDefinition")
 LABELS = "labels"
 DISCOVERY_TRIES = 100
 RECHECK_SLACK = 0.05  # seconds after the schedule window, so the clock has surely passed it
@@ -48,7 +47,7 @@ RECHECK_SLACK = 0.05  # seconds after the schedule window, so the clock has sure
 
 class _SlimInformer(Informer):
     """An informer whose cache drops `metadata.managedFields`: no status rule reads them, and they
-    are a third of a typical object's memory (the engine must hold 10,000 objects in < 100 MB).
+    are up to half of a typical object's memory (see docs/performance.md, "kstatus (live)").
     The dicts are fresh from the decoder, so trimming them in place touches nobody else's data."""
 
     def replace(self, items: list[Obj], resource_version: str) -> None:
@@ -103,13 +102,12 @@ def _descendants(kind: GroupKind) -> list[GroupKind]:
 
 
 class StatusWatcher:
-    """The engine behind `watch_status`; use `watch_status` unless you need `statuses`."""
+    """The engine behind `watch_status` (start, iterate `events()`, stop)."""
 
     def __init__(self, client: Client, ids: Iterable[ObjectId], *, options: Options = DEFAULT_OPTIONS) -> None:
         self.client = client
         self.options = options
         self.ids = list(dict.fromkeys(ids))
-        self.statuses: dict[ObjectId, ResourceStatus] = {}
         self._watched: dict[SourceKey, set[ObjectId]] = {}
         for oid in self.ids:
             self._watched.setdefault((oid.group_kind, oid.namespace), set()).add(oid)
@@ -170,8 +168,7 @@ class StatusWatcher:
 
     def _start_source(self, info: ResourceInfo, ns: str, *, narrow: bool) -> None:
         key: SourceKey = ((info.group, info.kind), ns)
-        existing = self._sources.get(key)
-        if existing is not None:
+        if key in self._sources:
             return
         name = next(iter(self._watched[key])).name if narrow else None
         informer = _SlimInformer(
@@ -258,7 +255,6 @@ class StatusWatcher:
         if self._signatures.get(oid) == signature:
             return None
         self._signatures[oid] = signature
-        self.statuses[oid] = status
         return Update(status)
 
     def _status_of(self, oid: ObjectId) -> ResourceStatus | None:
