@@ -38,7 +38,7 @@ class WaitOutput(StrEnum):
 
 TargetsArgument = Annotated[
     list[str] | None,
-    typer.Argument(metavar="[TYPE/NAME]...", help="Objects to read from the cluster, e.g. deployment/web."),
+    typer.Argument(metavar="TYPE/NAME", help="Objects to read from the cluster, e.g. deployment/web."),
 ]
 LiveOption = Annotated[bool, typer.Option("--live", help="Read the objects of the manifests from the cluster.")]
 NamespaceOption = Annotated[
