@@ -7,7 +7,7 @@ page). Nothing is cached here; caching is the informer's job.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
 
 import orjson
@@ -45,6 +45,26 @@ def _identity(obj: Obj) -> tuple[str, str, str]:
     if not api_version or not kind:
         raise KubeError("object needs apiVersion and kind")
     return str(api_version), str(kind), str(name or "")
+
+
+async def collect_pages(
+    pages: Callable[[int], AsyncIterator[Obj]], limit: int, transform: Callable[[Obj], Obj] | None = None
+) -> Obj:
+    """All pages of `pages(limit)` as one List, each item passed through `transform` as its page
+    arrives. If the continue token expires mid-list (410), one unpaginated list instead of failing,
+    like client-go's pager: the pages read so far belong to a snapshot that is gone."""
+    try:
+        return await _joined(pages(limit), transform)
+    except Gone:
+        return await _joined(pages(0), transform)
+
+
+async def _joined(pages: AsyncIterator[Obj], transform: Callable[[Obj], Obj] | None) -> Obj:
+    items: Items = []
+    last: Obj = {}
+    async for last in pages:
+        items.extend(last["items"] if transform is None else map(transform, last["items"]))
+    return {**last, "items": items}
 
 
 class Client:
@@ -122,32 +142,45 @@ class Client:
         metadata_only: bool = False,
     ) -> Obj:
         """All pages of a list as one List object; items get apiVersion/kind filled in."""
+
+        def pages(page_size: int) -> AsyncIterator[Obj]:
+            return self.list_pages(
+                api_version,
+                kind,
+                namespace=namespace,
+                label_selector=label_selector,
+                field_selector=field_selector,
+                limit=page_size,
+                metadata_only=metadata_only,
+            )
+
+        return await collect_pages(pages, limit)
+
+    async def list_pages(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int = 500,
+        metadata_only: bool = False,
+    ) -> AsyncIterator[Obj]:
+        """Each page of a list as it arrives, so a caller can trim or drop items before the next
+        page is read (a cache of 10,000 objects then never holds all of them untrimmed at once).
+
+        Every page is a List object like `list` returns, with the snapshot's resourceVersion (the
+        first page's). A continue token that expired mid-list raises Gone after the pages already
+        yielded: those are part of a lost snapshot (`collect_pages` then reads unpaginated).
+        """
         info = await self.resource(api_version, kind)
         path = resource_path(info, namespace=namespace)
         accept = METADATA_LIST_ACCEPT if metadata_only else "application/json"
         selectors = query(labelSelector=label_selector, fieldSelector=field_selector)
-        try:
-            items, resource_version = await self._pages(path, selectors, accept, limit)
-        except Gone:
-            # the continue token expired (history compacted mid-list): one unpaginated list, like
-            # client-go's pager, rather than failing
-            items, resource_version = await self._pages(path, selectors, accept, 0)
         item_api_version, item_kind = (
             ("meta.k8s.io/v1", "PartialObjectMetadata") if metadata_only else (info.api_version, info.kind)
         )
-        for item in items:
-            item.setdefault("apiVersion", item_api_version)
-            item.setdefault("kind", item_kind)
-        return {
-            "apiVersion": "meta.k8s.io/v1" if metadata_only else info.api_version,
-            "kind": f"{item_kind}List",
-            "metadata": {"resourceVersion": resource_version},
-            "items": items,
-        }
-
-    async def _pages(self, path: str, selectors: dict[str, str], accept: str, limit: int) -> tuple[Items, str]:
-        """Items of every page and the resourceVersion of the snapshot (the first page's)."""
-        items: Items = []
         resource_version = ""
         cont: str | None = None
         while True:
@@ -155,10 +188,19 @@ class Client:
             page: Obj = await self.transport.request("GET", path, params=params, accept=accept)
             meta = page.get("metadata") or {}
             resource_version = resource_version or meta.get("resourceVersion", "")
-            items.extend(page.get("items") or [])
+            items: Items = page.get("items") or []
+            for item in items:
+                item.setdefault("apiVersion", item_api_version)
+                item.setdefault("kind", item_kind)
+            yield {
+                "apiVersion": item_api_version,
+                "kind": f"{item_kind}List",
+                "metadata": {"resourceVersion": resource_version},
+                "items": items,
+            }
             cont = meta.get("continue") or None
             if not cont:
-                return items, resource_version
+                return
 
     async def create(
         self,

@@ -17,7 +17,7 @@ from typing import Any
 import structlog
 
 from kubecore.client import Client
-from kubecore.reflector import Reflector
+from kubecore.reflector import Reflector, Transform
 from kubecore.store import IndexFunc, Store, object_key
 
 Obj = dict[str, Any]
@@ -51,6 +51,7 @@ class Informer:
         metadata_only: bool = False,
         indexers: Mapping[str, IndexFunc] | None = None,
         on_error: Callable[[Exception], None] | None = None,
+        transform: Transform | None = None,
     ) -> None:
         self.store = Store(indexers)
         self.reflector = Reflector(
@@ -63,6 +64,7 @@ class Informer:
             field_selector=field_selector,
             metadata_only=metadata_only,
             on_error=on_error,
+            transform=transform,
         )
         self._handlers: list[_Handler] = []
         self._synced = asyncio.Event()

@@ -6,7 +6,9 @@ client-go's reflector semantics, because they are what makes a cache trustworthy
 * a broken or ended stream resumes from the last resourceVersion seen (no re-list, no missed event);
 * 410 Gone means the history we would resume from was compacted away: re-list, and let the sink's
   `replace` work out what changed in the gap, including deletions;
-* every other failure backs off (0.8 s → 30 s) and retries; `on_error` may stop the loop.
+* every other failure backs off (0.8 s → 30 s) and retries; `on_error` may stop the loop;
+* `transform` (client-go's SetTransform) trims every object before the sink sees it: list items as
+  their page arrives, so the untrimmed objects of a large list are never all held at once.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ import aiohttp
 import orjson
 import structlog
 
+from kubecore.client import collect_pages
 from kubecore.errors import Gone, KubeError
 from kubecore.ratelimit import Backoff
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from kubecore.client import Client
 
 Obj = dict[str, Any]
+Transform = Callable[[Obj], Obj]
 log = structlog.get_logger("kubecore.reflector")
 
 MIN_WATCH_TIMEOUT = 300
@@ -69,6 +75,7 @@ class Reflector:
         metadata_only: bool = False,
         page_size: int = 500,
         on_error: Callable[[Exception], None] | None = None,
+        transform: Transform | None = None,
     ) -> None:
         self.client = client
         self.api_version = api_version
@@ -80,6 +87,7 @@ class Reflector:
         self.metadata_only = metadata_only
         self.page_size = page_size
         self.on_error = on_error or _log_error
+        self.transform = transform
         self.last_resource_version = ""
         self.lists = 0  # how many full lists ran (the first one plus re-lists after 410)
         self._backoff = Backoff()
@@ -107,18 +115,21 @@ class Reflector:
                 await asyncio.sleep(self._backoff.next(asyncio.get_running_loop().time()))
 
     async def _list(self) -> None:
-        listed = await self.client.list(
+        listed = await collect_pages(self._pages, self.page_size, self.transform)
+        self.last_resource_version = listed["metadata"]["resourceVersion"]
+        self.lists += 1
+        self.sink.replace(listed["items"], self.last_resource_version)
+
+    def _pages(self, limit: int) -> AsyncIterator[Obj]:
+        return self.client.list_pages(
             self.api_version,
             self.kind,
             namespace=self.namespace,
             label_selector=self.label_selector,
             field_selector=self.field_selector,
-            limit=self.page_size,
+            limit=limit,
             metadata_only=self.metadata_only,
         )
-        self.last_resource_version = listed["metadata"]["resourceVersion"]
-        self.lists += 1
-        self.sink.replace(listed["items"], self.last_resource_version)
 
     async def _watch(self) -> bool:
         """One watch stream; returns True when it ended too soon to reconnect without a pause."""
@@ -145,6 +156,6 @@ class Reflector:
         rv = (obj.get("metadata") or {}).get("resourceVersion")
         event_type = event.get("type", "")
         if event_type != "BOOKMARK":
-            self.sink.apply_event(event_type, obj)
+            self.sink.apply_event(event_type, obj if self.transform is None else self.transform(obj))
         if rv:
             self.last_resource_version = rv

@@ -14,6 +14,7 @@ import pytest
 
 from devcluster import Cluster
 from kubecore import Client, NoMatchError, load_kubeconfig
+from kubecore.client import collect_pages
 from kubecore.informer import Informer
 from kubecore.store import object_key
 from tests.kubecore.tcpproxy import running_proxy
@@ -208,3 +209,76 @@ async def test_on_error_can_stop_an_informer_and_wait_synced_reports_it(client: 
         await asyncio.wait_for(informer.wait_synced(), 30)
     assert len(errors) == 1 and not informer.has_synced
     await informer.stop()  # does not raise again
+
+
+def trimmed(obj: dict[str, Any]) -> bool:
+    meta = obj["metadata"]
+    return "managedFields" not in meta and (meta.get("annotations") or {}).get("transformed") == "yes"
+
+
+async def test_transform_reaches_store_and_handlers_page_by_page_and_after_a_relist(
+    client: Client, cluster: Cluster, namespace: str
+) -> None:
+    """Only transformed objects are ever cached or handed out: list items as their page arrives
+    (the GET count differs between pages), watch events, and the items of a re-list after 410."""
+    for i in range(5):
+        await client.create(event(f"e{i}", namespace))
+    gets_at_call: list[int] = []
+    handed_out: list[dict[str, Any]] = []
+
+    def transform(obj: dict[str, Any]) -> dict[str, Any]:
+        gets_at_call.append(client.transport.stats.count("GET"))
+        meta = obj["metadata"]
+        meta.pop("managedFields", None)
+        meta["annotations"] = {**(meta.get("annotations") or {}), "transformed": "yes"}
+        return obj
+
+    informer = Informer(client, "v1", "Event", namespace=namespace, transform=transform)
+    informer.reflector.page_size = 2
+    informer.add_handler(
+        on_add=handed_out.append,
+        on_update=lambda old, new: handed_out.extend((old, new)),
+        on_delete=handed_out.append,
+    )
+    informer.start()
+    await informer.wait_synced()
+    assert len(gets_at_call) == 5 and len(set(gets_at_call)) == 3  # 3 pages, each trimmed on arrival
+    await client.patch("v1", "Event", "e0", {"message": "changed"}, namespace=namespace)
+    await until("update seen", lambda: informer.store.get(f"{namespace}/e0")["message"] == "changed")  # type: ignore[index]
+
+    await informer.stop()
+    await client.delete("v1", "Event", "e1", namespace=namespace)
+    await client.create(event("born", namespace))
+    etcd_compact(cluster)
+    informer.start()
+    try:
+        await until("re-list after 410", lambda: informer.reflector.lists == 2)
+        await client.delete("v1", "Event", "e2", namespace=namespace)
+        await until("deletion seen", lambda: f"{namespace}/e2" not in informer.store)
+    finally:
+        await informer.stop()
+    names = {o["metadata"]["name"] for o in handed_out}
+    assert {"e0", "e1", "e2", "born"} <= names and len(handed_out) >= 9
+    assert all(trimmed(o) for o in handed_out)
+    assert sorted(informer.store.keys()) == [f"{namespace}/{n}" for n in ("born", "e0", "e3", "e4")]
+    assert all(trimmed(o) for o in informer.store.list())
+
+
+async def test_expired_continue_token_falls_back_to_one_unpaginated_list(
+    client: Client, cluster: Cluster, namespace: str
+) -> None:
+    for i in range(3):
+        await client.create(event(f"e{i}", namespace))
+
+    async def compacted_after_first_page(limit: int) -> AsyncIterator[dict[str, Any]]:
+        async for page in client.list_pages("v1", "Event", namespace=namespace, limit=limit):
+            yield page
+            if limit:
+                await client.create(event("late", namespace))
+                etcd_compact(cluster)  # the first page's snapshot is gone
+
+    expired = client.transport.stats.count("GET", 410)
+    listed = await collect_pages(compacted_after_first_page, 1)
+    assert client.transport.stats.count("GET", 410) == expired + 1
+    assert sorted(i["metadata"]["name"] for i in listed["items"]) == ["e0", "e1", "e2", "late"]
+    assert listed["kind"] == "EventList" and listed["metadata"]["resourceVersion"]
