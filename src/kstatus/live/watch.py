@@ -45,25 +45,15 @@ DISCOVERY_TRIES = 100
 RECHECK_SLACK = 0.05  # seconds after the schedule window, so the clock has surely passed it
 
 
-class _SlimInformer(Informer):
-    """An informer whose cache drops `metadata.managedFields`: no status rule reads them, and they
-    are up to half of a typical object's memory (see docs/performance.md, "kstatus (live)").
-    The dicts are fresh from the decoder, so trimming them in place touches nobody else's data."""
-
-    def replace(self, items: list[Obj], resource_version: str) -> None:
-        for obj in items:
-            _slim(obj)
-        super().replace(items, resource_version)
-
-    def apply_event(self, event_type: str, obj: Obj) -> None:
-        _slim(obj)
-        super().apply_event(event_type, obj)
-
-
-def _slim(obj: Obj) -> None:
+def _slim(obj: Obj) -> Obj:
+    """Drop `metadata.managedFields` before the cache keeps an object: no status rule reads them, and
+    they are up to half of a typical object's memory (see docs/performance.md, "kstatus (live)").
+    As an informer transform it runs on each list page as it arrives, on dicts fresh from the
+    decoder, so trimming in place touches nobody else's data."""
     meta = obj.get("metadata")
     if isinstance(meta, dict):
         meta.pop("managedFields", None)
+    return obj
 
 
 class _Stop(Exception):
@@ -171,7 +161,7 @@ class StatusWatcher:
         if key in self._sources:
             return
         name = next(iter(self._watched[key])).name if narrow else None
-        informer = _SlimInformer(
+        informer = Informer(
             self.client,
             info.api_version,
             info.kind,
@@ -179,6 +169,7 @@ class StatusWatcher:
             field_selector=f"metadata.name={name}" if name else None,
             indexers={LABELS: label_index} if _ancestors((info.group, info.kind)) else None,
             on_error=lambda exc: self._failed(key, exc),
+            transform=_slim,
         )
         source = _Source(key, info, informer)
         informer.add_handler(
