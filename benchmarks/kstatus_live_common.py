@@ -9,11 +9,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parents[1]))  # the tests' manifest builders are the benchmarks' too
+
+from tests.kstatus_live.manifests import crd
 
 from devcluster.cluster import running_cluster
 from kstatus.live.ids import ObjectId
@@ -42,27 +47,8 @@ def cluster_kubeconfig(given: Path | None) -> Iterator[Path]:
         yield cluster.kubeconfig
 
 
-def crd() -> Obj:
-    free = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widgets.{GROUP}"},
-        "spec": {
-            "group": GROUP,
-            "scope": "Namespaced",
-            "names": {"kind": KIND, "plural": "widgets", "singular": "widget", "listKind": "WidgetList"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "subresources": {"status": {}},
-                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": free, "status": free}}},
-                }
-            ],
-        },
-    }
+def widget_crd() -> Obj:
+    return crd(GROUP, KIND)
 
 
 def widget(i: int) -> Obj:
@@ -101,7 +87,7 @@ async def widgets(kubeconfig: Path, count: int) -> AsyncIterator[tuple[Client, s
     """A namespace with `count` Widgets, each with a Ready status; removed afterwards."""
     namespace = f"bench-{uuid.uuid4().hex[:6]}"
     async with Client(load_kubeconfig([kubeconfig]), name="bench-writer", qps=0) as client:
-        await client.apply(crd(), field_manager="bench", force=True)
+        await client.apply(widget_crd(), field_manager="bench", force=True)
         await established(client)
         await client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
         try:

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 import yaml
 
-from kstatus_live_common import arguments, bounded, cluster_kubeconfig, crd, established, widget
+from kstatus_live_common import arguments, bounded, cluster_kubeconfig, established, widget, widget_crd
 from kubecore import Client, load_kubeconfig
 
 KSTATUS = str(Path(sys.executable).with_name("kstatus"))
@@ -48,7 +48,7 @@ def manifest(i: int) -> Obj:
 
 async def create(kubeconfig: Path, namespace: str, objects: list[Obj]) -> None:
     async with Client(load_kubeconfig([kubeconfig]), name="bench-writer", qps=0) as client:
-        await client.apply(crd(), field_manager="bench", force=True)
+        await client.apply(widget_crd(), field_manager="bench", force=True)
         await established(client)
         await client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
         await bounded(len(objects), lambda i: client.create(objects[i], namespace=namespace))
