@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from kstatus.manifests_input import ManifestError, read_objects
 from kstatus.offline import exit_code, status_records
@@ -13,6 +14,18 @@ from kstatus.render import render
 
 class BadInput(ValueError):
     """Input the command cannot work with (exit code 3)."""
+
+
+def read_manifests(sources: Sequence[str]) -> list[dict[str, Any]]:
+    """The objects of files, directories or `-`; a CLI error when unreadable or empty, because
+    `status -f` and `wait -f` have nothing to do without objects."""
+    try:
+        objects = read_objects(sources)
+    except ManifestError as err:
+        raise BadInput(str(err)) from None
+    if not objects:
+        raise BadInput(f"no objects found in {', '.join(sources)}")
+    return objects
 
 
 def options_from_flags(*, strict: bool, jobs: str, extended: bool, rules: str | None) -> Options:
@@ -37,12 +50,6 @@ def run_offline_status(
     if not sources:
         raise BadInput("no input: give manifests with -f FILE|DIR|-")
     options = options_from_flags(strict=strict, jobs=jobs, extended=extended, rules=rules)
-    try:
-        objects = read_objects(sources)
-    except ManifestError as err:
-        raise BadInput(str(err)) from None
-    if not objects:
-        raise BadInput(f"no objects found in {', '.join(sources)}")
-    records = status_records(objects, options)
+    records = status_records(read_manifests(sources), options)
     render(records, output, sys.stdout)
     return exit_code(records)

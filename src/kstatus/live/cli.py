@@ -90,19 +90,6 @@ def cluster_errors() -> Iterator[None]:
         raise BadInput(f"cannot reach the cluster: {err}") from None
 
 
-def _read_manifests(filenames: Sequence[str]) -> list[dict[str, Any]]:
-    from kstatus.manifests_input import ManifestError, read_objects
-    from kstatus.status_command import BadInput
-
-    try:
-        objects = read_objects(filenames)
-    except ManifestError as err:
-        raise BadInput(str(err)) from None
-    if not objects:
-        raise BadInput(f"no objects found in {', '.join(filenames)}")
-    return objects
-
-
 def _config(flags: ClusterFlags) -> ClusterConfig:
     from kubecore import load_config
 
@@ -128,11 +115,11 @@ def run_live_status(
     """Print the statuses read from the cluster, like the offline command; return its exit code."""
     import asyncio
 
-    from kstatus.status_command import BadInput
+    from kstatus.status_command import BadInput, read_manifests
 
     if not targets and not filenames:
         raise BadInput("nothing to look at: give TYPE/NAME arguments or manifests with -f")
-    objects = _read_manifests(filenames) if filenames else []
+    objects = read_manifests(filenames) if filenames else []
     with cluster_errors():
         return asyncio.run(_live_status(targets, objects, flags, output, options))
 
@@ -171,12 +158,12 @@ def run_wait(
     """Wait for the manifests' objects; print a live table (or JSON lines) and a summary."""
     import asyncio
 
-    from kstatus.status_command import BadInput
+    from kstatus.status_command import BadInput, read_manifests
 
     if not filenames:
         raise BadInput("no input: give manifests with -f FILE|DIR|-")
     seconds = parse_duration(timeout)
-    objects = _read_manifests(filenames)
+    objects = read_manifests(filenames)
     with cluster_errors():
         return asyncio.run(_wait(objects, flags, wait_for, seconds, fail_fast, output, options))
 
