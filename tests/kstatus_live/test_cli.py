@@ -116,3 +116,32 @@ def test_bad_input_and_unreachable_cluster_are_one_line_exit_3(cluster: Cluster,
     assert unreachable.returncode == 3
     assert unreachable.stderr.startswith("error: GET /api to https://127.0.0.1:9 failed: Cannot connect to host")
     assert len(unreachable.stderr.splitlines()) == 1
+
+
+def test_status_uses_the_context_given_with_context(cluster: Cluster, namespace: str, tmp_path: Path) -> None:
+    """--context picks the cluster and the namespace; the kubeconfig's current context points at a
+    server where nothing listens, so reading it would fail with exit 3."""
+    cluster.kubectl("apply", "-f", write(tmp_path, manifests.config_map("cfg", namespace)))
+    config = yaml.safe_load(cluster.kubeconfig.read_text())
+    [real] = config["clusters"]
+    [context] = config["contexts"]
+    config["clusters"].append({"name": "wrong", "cluster": {**real["cluster"], "server": "https://127.0.0.1:9"}})
+    config["contexts"] = [
+        {"name": "wrong", "context": {**context["context"], "cluster": "wrong"}},
+        {"name": "right", "context": {**context["context"], "namespace": namespace}},
+    ]
+    config["current-context"] = "wrong"
+    kubeconfig = tmp_path / "two-contexts.kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump(config))
+
+    def status(*flags: str) -> subprocess.CompletedProcess[str]:
+        command = [KSTATUS, "status", "cm/cfg", "--kubeconfig", str(kubeconfig), *flags]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    right = status("--context", "right")
+    assert right.returncode == 0, right.stderr
+    [row] = right.stdout.splitlines()[1:]
+    assert row.split(maxsplit=4) == [namespace, "ConfigMap", "cfg", "Current", "Resource is always ready"]
+    current = status()
+    assert current.returncode == 3
+    assert current.stderr.startswith("error: GET /api to https://127.0.0.1:9 failed")
