@@ -147,8 +147,8 @@ class Manager:
 
     def _wire_handlers(self) -> None:
         # drift (a field we own changed, a managed object deleted) jumps ahead of resyncs
-        self.reconciler.cache.on_drift = lambda key: self.queue.add(key, priority=True)
-        self.reconciler.cache.on_health = self.queue.add
+        self.reconciler.cache.on_drift = lambda key: self._target_event(key, priority=True)
+        self.reconciler.cache.on_health = lambda key: self._target_event(key, priority=False)
         for informer in self.mr_informers:
             informer.add_handler(
                 on_add=lambda mr: self.queue.add(_key(mr)),
@@ -161,6 +161,12 @@ class Manager:
                 on_update=lambda old, new: self._secret_event(new) if old.get("data") != new.get("data") else None,
                 on_delete=self._secret_event,
             )
+
+    def _target_event(self, key: Key, *, priority: bool) -> None:
+        """A target object of MR ``key`` changed: reconcile it if it is one of ours (the target watches
+        see the objects of every MR with our managed-by label, also those of other namespaces)."""
+        if any(f"{key[0]}/{key[1]}" in informer.store for informer in self.mr_informers):
+            self.queue.add(key, priority=priority)
 
     def _secret_event(self, secret: Obj) -> None:
         namespace, name = _key(secret)

@@ -15,7 +15,7 @@ from kubecore import Client, Informer
 from resource_manager.health import assess
 from tests.kstatus_live.manifests import deployment
 from tests.kubecore.waiting import until
-from tests.resource_manager.controller_harness import MR, configmap, create_mr, running_controller
+from tests.resource_manager.controller_harness import MR, configmap, create_mr, running_controller, set_manifests
 
 pytestmark = pytest.mark.cluster
 
@@ -198,3 +198,28 @@ async def test_missing_object_is_named_from_the_watch_cache(cluster: Cluster, na
         reads = ctl.client.transport.stats.count(verb="GET")
         await until("b reported missing", reported, 5)
         assert ctl.client.transport.stats.count(verb="GET") == reads  # judged from the watch, not by reading
+
+
+async def test_watches_start_with_the_first_mr_of_a_kind_and_stop_with_the_last(
+    cluster: Cluster, namespace: str
+) -> None:
+    role = static_objects(namespace)[-1]
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        cache = ctl.manager.reconciler.cache
+        assert cache.watched() == []
+        await create_mr(ctl.client, "one", namespace, configmap("a", namespace), role)
+        await create_mr(ctl.client, "two", namespace, configmap("b", namespace))
+        await ctl.wait_condition(namespace, "one", "True", "ApplySucceeded")
+        await ctl.wait_condition(namespace, "two", "True", "ApplySucceeded")
+        assert cache.watched() == [("rbac.authorization.k8s.io/v1", "Role"), ("v1", "ConfigMap")]
+        await set_manifests(ctl.client, "one", namespace, configmap("a", namespace))  # the Role leaves "one"
+        await until("the Role watch stopped", lambda: cache.watched() == [("v1", "ConfigMap")])
+        await ctl.client.delete(*MR, "one", namespace=namespace)
+
+        async def one_gone() -> bool:
+            return not await ctl.exists(*MR, "one", namespace)
+
+        await until("MR one gone", one_gone)
+        assert cache.watched() == [("v1", "ConfigMap")]  # still needed by "two"
+        await ctl.client.delete(*MR, "two", namespace=namespace)
+        await until("no watch left", lambda: cache.watched() == [])
