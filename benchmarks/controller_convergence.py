@@ -59,19 +59,28 @@ async def controller_run(cluster: Cluster, mrs: int, per_mr: int) -> tuple[float
         source, target = await namespace(client, "bench-src"), await namespace(client, "bench-tgt")
         try:
             async with controller(client, source) as manager:
-                watch, cpu = Stopwatch(), time.process_time()
+                watch, cpu, at_start = Stopwatch(), time.process_time(), apiserver_writes(cluster)
                 await create_mrs(client, source, target, mrs, per_mr)
                 create_seconds = watch.seconds()
                 await wait_all_applied(client, source, mrs)
                 converged = watch.seconds()
-                print(f"  controller process CPU during convergence: {time.process_time() - cpu:.2f} s", flush=True)
                 await idle(manager)
+                print(
+                    f"  convergence: process CPU {time.process_time() - cpu:.2f} s; API server write requests "
+                    f"(incl. the benchmark's Secret/MR creation) {delta(apiserver_writes(cluster), at_start)}",
+                    flush=True,
+                )
                 stats = client.transport.stats
                 writes, requests, server = stats.writes, stats.count(), apiserver_writes(cluster)
                 for i in range(mrs):
                     manager.queue.add((source, f"mr{i}"))
                 await idle(manager)
-                resync_writes = {"client": stats.writes - writes, **delta(apiserver_writes(cluster), server)}
+                server_writes = delta(apiserver_writes(cluster), server)
+                resync_writes = {
+                    "client": stats.writes - writes,
+                    "apiserver": sum(server_writes.values()),
+                    **server_writes,
+                }
                 per_reconcile = (stats.count() - requests) / mrs
             return converged, resync_writes, round(per_reconcile, 2), create_seconds
         finally:
