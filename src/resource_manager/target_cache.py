@@ -149,16 +149,15 @@ class TargetCache:
         *,
         managed_by: str = ann.DEFAULT_MANAGED_BY,
         cluster_id: str = "",
-        on_drift: Callable[[MRKey], None] | None = None,
-        on_health: Callable[[MRKey], None] | None = None,
     ) -> None:
         self.client = client
         self.managed_by = managed_by
         self.selector = f"{ann.MANAGED_BY}={managed_by}"
         self.cluster_id = cluster_id
-        self.on_drift: Callable[[MRKey], None] = on_drift or (lambda _: None)
-        """Called with the owning MR when an object lost a value we applied or was deleted."""
-        self.on_health: Callable[[MRKey], None] = on_health or (lambda _: None)
+        self.on_drift: Callable[[MRKey], None] = lambda _: None
+        """Called with the owning MR when an object lost a value we applied or was deleted (the manager
+        routes it to the work queue's priority lane)."""
+        self.on_health: Callable[[MRKey], None] = lambda _: None
         """Called with the owning MR when an object's (or a generated object's) kstatus changed."""
         self._watches: dict[Kind, _Watch] = {}
         self._needs: dict[MRKey, set[Kind]] = {}
