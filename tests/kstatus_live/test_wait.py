@@ -19,6 +19,7 @@ from kstatus.live.wait import wait
 from kstatus.live.watch import CLUSTER_WIDE_FROM, watch_status
 from kubecore import Client, NotFound
 from tests.kstatus_live import manifests
+from tests.kubecore.waiting import until
 
 pytestmark = pytest.mark.cluster
 FIELD_MANAGER = "kstatus-live-test"
@@ -129,6 +130,15 @@ async def test_unschedulable_pod_turns_failed_when_its_window_ends_without_an_ev
         "spec": {"nodeSelector": {"no-such": "node"}, "containers": [{"name": "app", "image": "x/y:1"}]},
     }
     await client.create(pod)
+
+    async def marked_unschedulable() -> bool:
+        live = await client.get("v1", "Pod", "nowhere", namespace=namespace)
+        conditions = live.get("status", {}).get("conditions", [])
+        return any(c["type"] == "PodScheduled" and c["status"] == "False" for c in conditions)
+
+    # Watch only once the scheduler has written its verdict: from then on nothing changes the Pod, so
+    # the Failed status must come from the end of the window, not from an event.
+    await until("the scheduler to mark the Pod unschedulable", marked_unschedulable, ROLLOUT)
     statuses: list[ResourceStatus] = []
     async with contextlib.aclosing(watch_status(client, [id_of(pod)])) as events:
         async with asyncio.timeout(ROLLOUT):

@@ -179,11 +179,14 @@ async def test_huge_watch_event_arrives_whole(client: Client, namespace: str) ->
 
 async def test_watch_bookmarks_advance_past_events_we_do_not_see(client: Client, namespace: str) -> None:
     """An object our selector excludes still moves the cluster's resourceVersion; the bookmark sent
-    before the watch's timeout carries it, so a resume would not start from an old version."""
+    before the watch's timeout carries it, so a resume would not start from an old version.
+
+    The apiserver schedules that bookmark 2 s before the watch's deadline and skips it if the watch
+    started later than that, so the timeout leaves room for a slow start on a loaded machine."""
     listed = await client.list("v1", "ConfigMap", namespace=namespace)
     watch = client.watch(
         "v1", "ConfigMap", namespace=namespace, label_selector="kubecore-test=never",
-        resource_version=listed["metadata"]["resourceVersion"], timeout_seconds=4,
+        resource_version=listed["metadata"]["resourceVersion"], timeout_seconds=10,
     )  # fmt: skip
     collect = asyncio.create_task(anext_all(watch))
     unseen = await client.create(configmap("unseen"), namespace=namespace)
