@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 
 CRD_NAME = "managedresources.resources.gardener.cloud"
+MR_API_VERSION = "resources.gardener.cloud/v1alpha1"
+MR_KIND = "ManagedResource"
 
 
 def load_crd() -> dict[str, Any]:

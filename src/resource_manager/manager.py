@@ -26,14 +26,13 @@ from kubecore.informer import Informer
 from kubecore.ratelimit import RateLimiter
 from kubecore.workqueue import ShutDown, WorkQueue
 from resource_manager import annotations as ann
+from resource_manager.crd import MR_API_VERSION, MR_KIND
 from resource_manager.reconciler import Reconciler
 
 log = structlog.get_logger("resource_manager.manager")
 
 Obj = dict[str, Any]
 Key = tuple[str, str]
-MR_API_VERSION = "resources.gardener.cloud/v1alpha1"
-MR_KIND = "ManagedResource"
 SECRET_INDEX = "secret"
 
 

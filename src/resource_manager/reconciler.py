@@ -26,6 +26,7 @@ from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
 from resource_manager import annotations as ann
 from resource_manager import conditions as cond
 from resource_manager.apply import Applier, Failure, error_text, release_orphans
+from resource_manager.crd import MR_API_VERSION, MR_KIND
 from resource_manager.desired import DesiredObject, build_desired
 from resource_manager.equivalences import build_equivalences
 from resource_manager.health import health_conditions
@@ -49,8 +50,6 @@ log = structlog.get_logger("resource_manager.reconciler")
 Obj = dict[str, Any]
 SecretLookup = Callable[[str, str], "Obj | None"]
 """``lookup(namespace, name)``: a Secret from the informer cache, ``None`` if not cached."""
-MR_API_VERSION = "resources.gardener.cloud/v1alpha1"
-MR_KIND = "ManagedResource"
 
 
 @dataclass(frozen=True)

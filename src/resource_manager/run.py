@@ -19,8 +19,8 @@ import structlog
 from kubecore import Client, KubeError, NoMatchError, load_config
 from kubecore.leaderelection import LeaderElector
 from resource_manager import annotations as ann
-from resource_manager.crd import CRD_NAME
-from resource_manager.manager import MR_API_VERSION, MR_KIND, Manager, resolve_cluster_id
+from resource_manager.crd import CRD_NAME, MR_API_VERSION, MR_KIND
+from resource_manager.manager import Manager, resolve_cluster_id
 from resource_manager.reconciler import Reconciler, Settings
 
 log = structlog.get_logger("resource_manager.run")
