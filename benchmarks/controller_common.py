@@ -12,16 +12,15 @@ import asyncio
 import base64
 import contextlib
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from devcluster.cluster import Cluster, running_cluster
+from devcluster.cluster import Cluster
 from kubecore import Client, Informer, NotFound, load_kubeconfig
 from resource_manager.install import install_crds
 from resource_manager.manager import Manager
@@ -39,15 +38,6 @@ def arguments(description: str, **defaults: int) -> argparse.Namespace:
     for name, value in defaults.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value)
     return parser.parse_args()
-
-
-@contextlib.contextmanager
-def cluster_for(state_dir: Path | None) -> Iterator[Cluster]:
-    if state_dir is not None:
-        yield Cluster(state_dir)
-        return
-    with tempfile.TemporaryDirectory() as tmp, running_cluster(Path(tmp) / "cluster") as fresh:
-        yield fresh
 
 
 def objects(target_ns: str, mr: int, count: int) -> list[Obj]:

@@ -22,7 +22,6 @@ from controller_common import (
     apiserver_writes,
     arguments,
     client_of,
-    cluster_for,
     controller,
     create_mrs,
     delete_namespaces,
@@ -33,7 +32,7 @@ from controller_common import (
     objects,
     wait_all_applied,
 )
-from devcluster.cluster import Cluster
+from devcluster.cluster import Cluster, given_or_temporary_cluster
 from resource_manager.apply import FIELD_MANAGER
 from resource_manager.desired import inject_labels, labels_to_inject, with_origin
 
@@ -91,7 +90,7 @@ async def main() -> None:
     args = arguments(__doc__ or "", mrs=100, per_mr=20, runs=3)
     total = args.mrs * args.per_mr
     loops, converges, ratios = [], [], []
-    with cluster_for(args.dir) as cluster:
+    with given_or_temporary_cluster(args.dir) as cluster:
         for run in range(args.runs):
             loop = await plain_loop(cluster, args.mrs, args.per_mr)
             converged, resync, per_reconcile, created = await controller_run(cluster, args.mrs, args.per_mr)

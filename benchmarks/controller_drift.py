@@ -26,7 +26,6 @@ from controller_common import (
     Obj,
     arguments,
     client_of,
-    cluster_for,
     controller,
     create_mrs,
     delete_namespaces,
@@ -35,6 +34,7 @@ from controller_common import (
     percentile,
     wait_all_applied,
 )
+from devcluster.cluster import given_or_temporary_cluster
 from kubecore import Client, Informer
 from kubecore.store import object_key
 from resource_manager.manager import Manager
@@ -134,7 +134,7 @@ async def run_cases(editor: Client, manager: Manager, source: str, target: str, 
 
 async def main() -> None:
     args = arguments(__doc__ or "", mrs=100, per_mr=20, samples=100)
-    with cluster_for(args.dir) as cluster:
+    with given_or_temporary_cluster(args.dir) as cluster:
         async with client_of(cluster, "controller") as client, client_of(cluster, "bench-editor") as editor:
             source, target = await namespace(client, "bench-src"), await namespace(client, "bench-tgt")
             try:

@@ -18,13 +18,13 @@ from pathlib import Path
 from controller_common import (
     arguments,
     client_of,
-    cluster_for,
     controller,
     create_mrs,
     delete_namespaces,
     namespace,
     wait_all_applied,
 )
+from devcluster.cluster import given_or_temporary_cluster
 from kubecore import Client, load_kubeconfig
 
 
@@ -50,7 +50,7 @@ async def serve(kubeconfig: str, source_ns: str) -> None:
 
 async def measure() -> None:
     args = arguments(__doc__ or "", mrs=500, per_mr=20)
-    with cluster_for(args.dir) as cluster:
+    with given_or_temporary_cluster(args.dir) as cluster:
         async with client_of(cluster, "bench") as client:
             source, target = await namespace(client, "bench-src"), await namespace(client, "bench-tgt")
             child = await asyncio.create_subprocess_exec(

@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import contextlib
 import sys
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))  # the tests' manifest builde
 
 from tests.kstatus_live.manifests import crd
 
-from devcluster.cluster import running_cluster
+from devcluster.cluster import given_or_temporary_cluster
 from kstatus.live.ids import ObjectId
 from kubecore import Client, load_kubeconfig
 
@@ -43,7 +42,7 @@ def cluster_kubeconfig(given: Path | None) -> Iterator[Path]:
     if given is not None:
         yield given
         return
-    with tempfile.TemporaryDirectory(prefix="kstatus-live-bench-") as tmp, running_cluster(Path(tmp)) as cluster:
+    with given_or_temporary_cluster(None) as cluster:
         yield cluster.kubeconfig
 
 

@@ -15,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -315,3 +316,19 @@ def running_cluster(state_dir: Path, destroy: bool = True) -> Iterator[Cluster]:
             cluster.destroy()
         else:
             cluster.stop()
+
+
+@contextlib.contextmanager
+def given_or_temporary_cluster(state_dir: Path | None) -> Iterator[Cluster]:
+    """The cluster of `state_dir` (started if needed, left running afterwards), or a throw-away one.
+
+    Tests and benchmarks both offer "reuse my long-lived cluster, else start and remove a fresh one".
+    """
+    if state_dir is not None:
+        cluster = Cluster(state_dir)
+        cluster.start()
+        yield cluster
+        return
+    with tempfile.TemporaryDirectory(prefix="devcluster-") as tmp, running_cluster(Path(tmp) / "cluster") as fresh:
+        yield fresh
+

@@ -14,20 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from devcluster.cluster import Cluster, running_cluster
+from devcluster.cluster import Cluster, given_or_temporary_cluster
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster() -> Iterator[Cluster]:
     """The session's control plane (etcd, apiserver, controller-manager, scheduler, kwok)."""
     reuse = os.environ.get("RM_TEST_CLUSTER_DIR")
-    if reuse:
-        shared = Cluster(Path(reuse))
-        shared.start()
-        yield shared
-        return
-    with running_cluster(tmp_path_factory.mktemp("devcluster")) as fresh:
-        yield fresh
+    with given_or_temporary_cluster(Path(reuse) if reuse else None) as session_cluster:
+        yield session_cluster
 
 
 @pytest.fixture
