@@ -20,6 +20,7 @@ from kstatus.related import (
     required_healthy,
     service_needs_endpoints,
 )
+from kstatus.status_command import options_from_flags
 from tests.kstatus.builders import Obj, cond, current, in_progress, make
 
 SERVICE_READY = current("Service is ready")
@@ -207,3 +208,11 @@ def test_budget_gate_agrees_with_the_disruption_controllers_arithmetic(replicas:
     result = budget_result(workload(replicas), DEPLOYMENT_CURRENT, pods, [budget(minAvailable=minimum)])
     required = minimum if isinstance(minimum, int) else math.ceil(int(minimum[:-1]) * replicas / 100)
     assert (result is DEPLOYMENT_CURRENT) is (ready >= required)
+
+
+def test_cli_flags_select_the_options() -> None:
+    chosen = options_from_flags(
+        strict=False, jobs="default", extended=False, rules=None, pdb="observed", endpoints=True, budgets=True
+    )
+    assert chosen == Options(pdb="observed", endpoints=True, budgets=True)
+    assert options_from_flags(strict=False, jobs="default", extended=False, rules=None) == Options()
