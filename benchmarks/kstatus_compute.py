@@ -2,9 +2,10 @@
 
 The corpus (100,000 objects, every kind and branch, `kstatus_corpus.py`) is written once as JSON
 lines; both sides decode that file up front (Python with orjson, Go into `unstructured` objects) and
-time only the status computation.  Per side: objects/s of each run and the median, by wall-clock
-time and by the CPU time the process used; then the ratio Python / Go and the machine's load
-average around the runs.  The two implementations are also compared object by object, so a
+time only the status computation.  Passes alternate (Python, Go, Python, Go, ...) so both sides see
+the same machine load.  Per side: objects/s of each pass and the median, by wall-clock time and by
+the CPU time the process used; then the ratio Python / Go and the machine's load average around the
+passes.  The two implementations are also compared object by object, so a
 difference in behaviour cannot hide behind a speed-up.  Run it pinned to one core, e.g.
 `taskset -c 1 .venv/bin/python benchmarks/kstatus_compute.py` (the Go program inherits the pin).
 """
@@ -43,17 +44,36 @@ def one_run(objects: list[Obj]) -> tuple[float, float]:
     return len(objects) / (time.perf_counter() - wall), len(objects) / (time.process_time() - cpu)
 
 
-def python_runs(objects: list[Obj], runs: int) -> tuple[list[float], list[float]]:
+class GoSide:
+    """The Go program, corpus decoded, timing one pass per request."""
+
+    def __init__(self, binary: Path, path: Path) -> None:
+        self.proc = subprocess.Popen([binary, path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
+        if self.stdout.readline().strip() != "ready":
+            raise SystemExit("error: the Go program did not start")
+
+    def one_run(self) -> tuple[float, float]:
+        self.stdin.write("run\n")
+        self.stdin.flush()
+        report = orjson.loads(self.stdout.readline())
+        return report["wall"], report["cpu"]
+
+    def close(self) -> None:
+        self.stdin.close()
+        self.proc.wait()
+
+
+def alternating_runs(objects: list[Obj], go: GoSide, runs: int) -> tuple[list[tuple[float, float]], ...]:
+    """`runs` passes per side, alternating: (Python's (wall, cpu) per pass, Go's)."""
+    ours, theirs = [], []
     gc.freeze()  # the corpus is long-lived; keep the collector from walking it during the runs
-    walls, cpus = zip(*(one_run(objects) for _ in range(runs)), strict=True)
+    for _ in range(runs):
+        ours.append(one_run(objects))
+        theirs.append(go.one_run())
     gc.unfreeze()
-    return list(walls), list(cpus)
-
-
-def go_runs(binary: Path, path: Path, runs: int) -> tuple[list[float], list[float]]:
-    done = subprocess.run([binary, "-runs", str(runs), path], capture_output=True, check=True)
-    report = orjson.loads(done.stdout)
-    return report["wall"], report["cpu"]
+    return ours, theirs
 
 
 def python_line(obj: Obj) -> str:
@@ -81,11 +101,11 @@ def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def rates(label: str, walls: list[float], cpus: list[float]) -> tuple[float, float]:
-    for run, (wall, cpu) in enumerate(zip(walls, cpus, strict=True), 1):
+def rates(label: str, runs: list[tuple[float, float]]) -> tuple[float, float]:
+    for run, (wall, cpu) in enumerate(runs, 1):
         print(f"  {label} run {run}: {wall:,.0f} objects/s wall-clock, {cpu:,.0f} objects/s CPU time")
-    wall, cpu = statistics.median(walls), statistics.median(cpus)
-    print(f"  {label} median of {len(walls)}: {wall:,.0f} objects/s wall-clock, {cpu:,.0f} objects/s CPU time")
+    wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+    print(f"  {label} median of {len(runs)}: {wall:,.0f} objects/s wall-clock, {cpu:,.0f} objects/s CPU time")
     return wall, cpu
 
 
@@ -93,7 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5, help="timed passes per side and round")
-    parser.add_argument("--rounds", type=int, default=1, help="rounds of (Python runs, Go runs)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of alternating passes, each with its ratio")
     args = parser.parse_args()
     binary = ensure_go_kstatus()
     with tempfile.TemporaryDirectory(prefix="kstatus-corpus-") as tmp:
@@ -107,14 +127,17 @@ def main() -> None:
         print(f"agreement: {len(objects) - diff.total()} of {len(objects)} objects have the same status and message")
         for (go, py), count in diff.most_common():
             print(f"  {count} differ: Go {go!r}, kstatus {py!r}")
+        go_side = GoSide(binary, path)
         for round_ in range(1, args.rounds + 1):
             before = load()
-            py_wall, py_cpu = rates("Python", *python_runs(objects, args.runs))
-            go_wall, go_cpu = rates("Go", *go_runs(binary, path, args.runs))
+            ours, theirs = alternating_runs(objects, go_side, args.runs)
+            py_wall, py_cpu = rates("Python", ours)
+            go_wall, go_cpu = rates("Go", theirs)
             print(
                 f"round {round_}: Python/Go = {py_wall / go_wall:.2f}x wall-clock, {py_cpu / go_cpu:.2f}x CPU time"
                 f" (load average {before} before, {load()} after)"
             )
+        go_side.close()
 
 
 if __name__ == "__main__":

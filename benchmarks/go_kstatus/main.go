@@ -4,11 +4,12 @@
 // figures are for the same objects on the same machine. Every line is decoded once, up front,
 // the way client-go decodes objects (unstructured, integers as int64); only Compute is timed.
 //
-// Output: one JSON object on stdout, {"objects": n, "wall": [objects/s, ...], "cpu": [...]}: per
-// run, objects per second of wall-clock time and of the CPU time the process used (all threads,
-// so the garbage collector's work on other cores counts too). With -statuses
-// it instead prints "<status>\t<message>" per object (or "error\t<text>"), so the caller can
-// check that both implementations agree object by object.
+// After decoding it prints "ready"; then, for every line "run" on stdin, it times one pass over
+// the corpus and prints {"wall": objects/s, "cpu": objects/s}: objects per second of wall-clock
+// time and of the CPU time the process used (all threads, so the garbage collector's work on
+// other cores counts too). The caller alternates these passes with its own, so both sides see
+// the same machine load. With -statuses it instead prints "<status>\t<message>" per object (or
+// "error\t<text>"), so the caller can check that both implementations agree object by object.
 package main
 
 import (
@@ -25,11 +26,10 @@ import (
 )
 
 func main() {
-	runs := flag.Int("runs", 5, "timed passes over the corpus")
 	statuses := flag.Bool("statuses", false, "print each object's status and message instead of timing")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: go_kstatus [-runs N] [-statuses] CORPUS.jsonl")
+		fmt.Fprintln(os.Stderr, "usage: go_kstatus [-statuses] CORPUS.jsonl  (then 'run' lines on stdin)")
 		os.Exit(2)
 	}
 	objects, err := readCorpus(flag.Arg(0))
@@ -41,18 +41,22 @@ func main() {
 		printStatuses(objects)
 		return
 	}
-	walls := make([]float64, 0, *runs)
-	cpus := make([]float64, 0, *runs)
-	for i := 0; i < *runs; i++ {
+	fmt.Println("ready")
+	commands := bufio.NewScanner(os.Stdin)
+	for commands.Scan() {
+		if commands.Text() != "run" {
+			fmt.Fprintf(os.Stderr, "error: unknown command %q\n", commands.Text())
+			os.Exit(2)
+		}
 		start, startCPU := time.Now(), cpuTime()
 		for _, u := range objects {
 			_, _ = status.Compute(u)
 		}
-		walls = append(walls, float64(len(objects))/time.Since(start).Seconds())
-		cpus = append(cpus, float64(len(objects))/(cpuTime()-startCPU).Seconds())
+		wall := float64(len(objects)) / time.Since(start).Seconds()
+		cpu := float64(len(objects)) / (cpuTime() - startCPU).Seconds()
+		out, _ := json.Marshal(map[string]float64{"wall": wall, "cpu": cpu})
+		fmt.Println(string(out))
 	}
-	out, _ := json.Marshal(map[string]any{"objects": len(objects), "wall": walls, "cpu": cpus})
-	fmt.Println(string(out))
 }
 
 // cpuTime is the user and system time of the whole process so far.
