@@ -3,11 +3,12 @@
     python scripts/kstatus_native.py install    # build (or reuse) and put the extensions beside src/kstatus/*.py
     python scripts/kstatus_native.py clean      # remove them: kstatus runs interpreted again
     python scripts/kstatus_native.py tree DIR   # DIR/kstatus: the package with the extensions, for tests
+    python scripts/kstatus_native.py check      # exit 1 if installed extensions are stale (sources changed)
 
 The modules in `MODULES` are compiled unchanged (the same source is the interpreted fallback), with
 the mypyc that ships with the pinned mypy of the dev extra, a C compiler and the Python headers.
 Built extensions are cached in `~/.cache/resource-manager/kstatus-native/<key>/` (`RM_CACHE_DIR`
-moves it), the key being the Python ABI, the mypy version and a digest of the package's sources, so
+moves it), the key being the Python ABI, the mypy version and a digest of the sources involved, so
 a warm machine copies instead of compiling.  Python prefers an extension module over the `.py` file
 beside it; `KSTATUS_PURE=1` makes kstatus load the `.py` files anyway.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import filecmp
 import hashlib
 import importlib.metadata
 import os
@@ -29,6 +31,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "kstatus"
 MODULES = ("fields", "result", "rules_core", "rules_extended", "pipeline", "related", "selectors")
+TYPED_AGAINST = ("__init__", "options", "user_rules")  # what the compiled modules import (types only)
 SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
 
 
@@ -37,8 +40,8 @@ def cache_dir() -> Path:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "resource-manager"
     )
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.glob("*.py")):  # every module: the compiled ones are typed against the rest
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in sorted({*MODULES, *TYPED_AGAINST}):
+        digest.update(name.encode() + b"\0" + (PACKAGE / f"{name}.py").read_bytes())
     abi = sysconfig.get_config_var("SOABI")
     return Path(base) / "kstatus-native" / f"{abi}_mypy-{importlib.metadata.version('mypy')}_{digest.hexdigest()[:12]}"
 
@@ -88,6 +91,17 @@ def clean() -> list[Path]:
     return removed
 
 
+def stale() -> list[Path]:
+    """Installed extensions that were not built from the current sources (they would shadow them)."""
+    installed = [*PACKAGE.glob(f"*{SUFFIX}"), *SRC.glob(f"*__mypyc{SUFFIX}")]
+    built = cache_dir()
+    return [
+        path
+        for path in installed
+        if not (built / path.relative_to(SRC)).is_file() or not filecmp.cmp(path, built / path.relative_to(SRC), False)
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -95,7 +109,13 @@ def main() -> None:
     sub.add_parser("clean", help="remove the extensions from src/")
     tree = sub.add_parser("tree", help="write DIR/kstatus: the package with the extensions")
     tree.add_argument("dir", type=Path)
+    sub.add_parser("check", help="exit 1 when installed extensions were built from other sources")
     args = parser.parse_args()
+    if args.command == "check":
+        outdated = stale()
+        if outdated:
+            sys.exit(f"error: stale compiled modules ({', '.join(p.name for p in outdated)}): run {__file__} install")
+        return
     if args.command == "install":
         placed = place(SRC)
     elif args.command == "clean":

@@ -61,3 +61,9 @@ def test_compiled_core_passes_the_kstatus_tests(compiled_tree: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-4000:]
     assert " passed" in done.stdout.splitlines()[-1]
+
+
+def test_installed_extensions_match_the_sources() -> None:
+    """Extensions in the checkout shadow the `.py` files: after a source change they must be rebuilt."""
+    done = subprocess.run([sys.executable, SCRIPT, "check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
