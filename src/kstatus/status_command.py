@@ -28,8 +28,18 @@ def read_manifests(sources: Sequence[str]) -> list[dict[str, Any]]:
     return objects
 
 
-def options_from_flags(*, strict: bool, jobs: str, extended: bool, rules: str | None) -> Options:
-    """The compute options the shared CLI flags select (also for `wait`)."""
+def options_from_flags(
+    *,
+    strict: bool,
+    jobs: str,
+    extended: bool,
+    rules: str | None,
+    pdb: str = "default",
+    endpoints: bool = False,
+    budgets: bool = False,
+) -> Options:
+    """The compute options the shared CLI flags select (also for `wait`); `endpoints` and `budgets`
+    only change anything where objects are read from a cluster."""
     user_rules = None
     if rules is not None:
         from kstatus.user_rules import RulesError, load_rules
@@ -39,7 +49,13 @@ def options_from_flags(*, strict: bool, jobs: str, extended: bool, rules: str | 
         except RulesError as err:
             raise BadInput(str(err)) from None
     return Options(
-        strict=strict, jobs="complete" if jobs == "complete" else "default", extended=extended, rules=user_rules
+        strict=strict,
+        jobs="complete" if jobs == "complete" else "default",
+        extended=extended,
+        rules=user_rules,
+        pdb="observed" if pdb == "observed" else "default",
+        endpoints=endpoints,
+        budgets=budgets,
     )
 
 
