@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 control-plane: $(STAMP)
-	$(BIN)/resource-manager dev-cluster build
+	$(BIN)/rm-dev dev-cluster build
 
 demo: control-plane
-	$(BIN)/resource-manager demo
+	$(BIN)/rm-dev demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

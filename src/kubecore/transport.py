@@ -221,7 +221,7 @@ class Transport:
             except (aiohttp.ClientConnectionError, TimeoutError) as exc:
                 self.stats.record(verb, "error", time.monotonic() - started)
                 if attempt >= self.max_retries or not _retriable_failure(method, exc):
-                    raise ConnectionFailed(f"{method} {path} to {self.config.server} failed: {_describe(exc)}") from exc
+                    raise ConnectionFailed(self._failure(method, path, exc)) from exc
                 await asyncio.sleep(retry_delay(attempt, None, random.random()))
                 attempt += 1
                 continue
@@ -240,6 +240,15 @@ class Transport:
                 attempt += 1
                 continue
             raise api_error(resp.status, raw, method, path)
+
+    def _failure(self, method: str, path: str, exc: BaseException) -> str:
+        """One line a person can act on: a refused connect names the server and the OS's reason
+        ("cannot reach https://127.0.0.1:9: connection refused"), not aiohttp's repr of it."""
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            error = exc.os_error
+            reason = os.strerror(error.errno).lower() if error.errno else str(error) or type(error).__name__
+            return f"cannot reach {self.config.server}: {reason}"
+        return f"{method} {path} to {self.config.server} failed: {_describe(exc)}"
 
     async def _throttle(self) -> None:
         if self._bucket is not None:
