@@ -37,9 +37,9 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 OK, NOT_REACHED, USAGE, CLUSTER_ERROR = 0, 1, 2, 3
 INTERRUPTED = 130
-# A command-line client gives up on an unreachable server after ~0.3 s of retries (the controller,
+# A command-line client gives up on an unreachable server after one retry, ~0.15 s (the controller,
 # a long-running process, keeps the transport's default of five).
-CLI_MAX_RETRIES = 2
+CLI_MAX_RETRIES = 1
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 HELP_COLUMN_MAX = 36
 
