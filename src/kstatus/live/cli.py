@@ -168,13 +168,15 @@ async def _live_status(
 ) -> int:
     import sys
 
-    from kstatus.live.fetch import fetch_and_resolve
+    async with _client(flags) as client:
+        ids = await _ids(client, targets, objects, flags)  # first: an unreachable server fails before more imports
+        from kstatus.live.fetch import fetch_and_resolve
+
+        statuses = await fetch_and_resolve(client, ids, options=options)
     from kstatus.live.table import status_record
     from kstatus.offline import exit_code
     from kstatus.render import render
 
-    async with _client(flags) as client:
-        statuses = await fetch_and_resolve(client, await _ids(client, targets, objects, flags), options=options)
     records = [status_record(s, options) for s in statuses]
     render(records, output, sys.stdout)
     return exit_code(records)
@@ -216,14 +218,15 @@ async def _wait(
     options: Options,
 ) -> int:
     from kstatus import Status
-    from kstatus.live.progress import progress_view
-    from kstatus.live.wait import wait
 
     desired = Status.CURRENT if wait_for == WaitFor.current else Status.NOT_FOUND
     async with _client(flags) as client:
-        ids = await _ids(client, targets, objects, flags)
+        ids = await _ids(client, targets, objects, flags)  # first: an unreachable server fails before more imports
         if not ids and desired == Status.CURRENT:
             raise NotReached("no matching resources found")
+        from kstatus.live.progress import progress_view
+        from kstatus.live.wait import wait
+
         with progress_view(output, desired, options) as view:
             result = await wait(
                 client,
