@@ -130,6 +130,16 @@ def test_rules_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and "Rule matched: true" in out
 
 
+def test_rules_without_the_cel_extra_say_what_to_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "celpy", None)  # as if cel-python were not installed
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n- apiVersion: v1\n  kind: ConfigMap\n  failed: 'true'\n")
+    code, _, err = run(["status", "-f", write(tmp_path, CURRENT), "--rules", str(rules)], capsys)
+    assert (code, err) == (2, "error: --rules needs the CEL engine: pip install 'kstatus[cel]'\n")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
