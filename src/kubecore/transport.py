@@ -26,12 +26,13 @@ from kubecore.errors import ConfigError, ConnectionFailed, api_error
 from kubecore.lines import LineSplitter
 from kubecore.metrics import RequestStats
 from kubecore.ratelimit import TokenBucket
+from kubecore.version import VERSION
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 RETRY_ALWAYS = frozenset({429, 502, 503, 504})
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=60)
 STREAM_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=None)
-USER_AGENT = "kubecore/0.1"
+USER_AGENT = f"kubecore/{VERSION}"
 
 
 def should_retry(method: str, code: int) -> bool:
