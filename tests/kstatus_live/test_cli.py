@@ -54,7 +54,7 @@ def test_wait_rollout_table_log_and_summary(cluster: Cluster, namespace: str, tm
     assert lines[-1].startswith("all 2 resources reached Current after ")
 
 
-def test_wait_fail_fast_json_stream(cluster: Cluster, namespace: str, tmp_path: Path) -> None:
+def test_wait_fail_fast_json_document(cluster: Cluster, namespace: str, tmp_path: Path) -> None:
     crashy = manifests.deployment("crashy", namespace, crash_loop=True)
     path = write(tmp_path, crashy, manifests.config_map("never", namespace))
     cluster.kubectl("apply", "-f", write(tmp_path, crashy, name="crashy.yaml"))
