@@ -139,8 +139,7 @@ def help_text(command: Any, ctx: Any) -> str:
     """The whole help page of a command or group."""
     width = _width()
     parts = [_paragraphs(command.help or "", width)] if command.help else []
-    pieces = " ".join(command.collect_usage_pieces(ctx)).replace("[OPTIONS]", "[options]")
-    parts.append(f"Usage:\n  {ctx.command_path} {pieces}")
+    parts.append(f"Usage:\n  {ctx.command_path} {' '.join(command.collect_usage_pieces(ctx))}")
     if isinstance(command, TyperGroup):
         subs = [command.get_command(ctx, name) for name in command.list_commands(ctx)]
         rows = [(sub.name or "", _first_sentence(sub.help or "")) for sub in subs if sub is not None and not sub.hidden]
