@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 from devcluster.versions import GO_TOOLCHAIN, KUBERNETES_VERSION, KWOK_VERSION
@@ -28,10 +29,11 @@ class BuildError(Exception):
 
 
 def source_dir() -> Path:
-    """The `controlplane/` Go sources of this checkout (the package is installed editable from it)."""
-    here = Path(__file__).resolve().parents[2] / "controlplane"
+    """The `controlplane/` Go sources: package data of `devcluster` (a link to the repository's
+    `controlplane/` in a checkout, a copy in the built distribution)."""
+    here = Path(str(resources.files("devcluster"))) / "controlplane"
     if not (here / "kube" / "go.mod").is_file():
-        raise BuildError(f"Go sources of the control plane not found at {here}: run from a repository checkout")
+        raise BuildError(f"Go sources of the control plane not found at {here}: reinstall resource-manager-dev")
     return here
 
 

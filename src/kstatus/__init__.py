@@ -63,6 +63,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    # kubecore.lazy does the same for kubecore; the pure core imports nothing outside the standard library
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'kstatus' has no attribute {name!r}")

@@ -1,7 +1,9 @@
-"""The `resource-manager` command: the controller, its CRDs, the local dev cluster and the demo.
+"""The `resource-manager` command: the controller and its CRD (the product; the dev cluster and the
+demo are `rm-dev`, in the development-only distribution).
 
-Sub-commands import their heavy modules lazily so `--help` stays fast. Bad input or an unreachable
-cluster ends with exit code 3 and one line naming the cause, never a traceback.
+The convention (exit codes, `-h`, `--version`, `completion`, help layout, one-line errors) is
+`kubecore.cli`'s, shared with `kstatus`. Sub-commands import their heavy modules lazily so `-h`
+stays fast. Options are typer `Annotated` parameters; see docs/cli.md for how to add one.
 """
 
 from __future__ import annotations
@@ -13,43 +15,38 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from devcluster.cli import app as dev_cluster_app
+from kubecore.cli import App, NotReached, cluster_errors, run_app
 
 if TYPE_CHECKING:
     from kubecore import Client
 
-app = typer.Typer(
-    help="A ManagedResource controller compatible with the Gardener Resource Manager.", no_args_is_help=True
-)
-app.add_typer(dev_cluster_app, name="dev-cluster")
-
 T = TypeVar("T")
-KubeconfigOption = typer.Option(None, "--kubeconfig", help="Kubeconfig of the source cluster (default: $KUBECONFIG).")
 
+app = App("resource-manager", help="A ManagedResource controller compatible with the Gardener Resource Manager.")
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(3)
+KubeconfigOption = Annotated[
+    Path | None,
+    typer.Option("--kubeconfig", metavar="FILE", help="Kubeconfig of the source cluster (default: $KUBECONFIG)."),
+]
 
 
 def _run_with_client(kubeconfig: Path | None, name: str, work: Callable[[Client], Awaitable[T]]) -> T:
-    """Run `work` with a client of `kubeconfig`; kubecore errors become one line and exit code 3."""
-    import aiohttp
-
-    from kubecore import Client, KubeError, load_config
+    """Run `work` with a command-line client of `kubeconfig`; cluster failures exit 3."""
+    from kubecore.cli import cli_client, load_cluster_config
 
     async def main() -> T:
-        async with Client(load_config(kubeconfig), name=name) as client:
+        async with cli_client(load_cluster_config(kubeconfig), name) as client:
             return await work(client)
 
-    try:
+    with cluster_errors():
         return asyncio.run(main())
-    except (KubeError, aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise _fail(str(exc) or type(exc).__name__) from None
 
 
-@app.command("install-crds")
-def install_crds(kubeconfig: Path | None = KubeconfigOption) -> None:
+@app.command(
+    "install-crds",
+    epilog="Exit codes: 0 established, 1 not established in time, 2 usage error, 3 cluster error.",
+)
+def install_crds(kubeconfig: KubeconfigOption = None) -> None:
     """Install (or upgrade) the ManagedResource CRD and wait until it is Established."""
     from resource_manager.established import NotEstablished
     from resource_manager.install import install_crds as install
@@ -57,32 +54,50 @@ def install_crds(kubeconfig: Path | None = KubeconfigOption) -> None:
     try:
         names = _run_with_client(kubeconfig, "install-crds", install)
     except NotEstablished as exc:
-        raise _fail(str(exc)) from None
+        raise NotReached(str(exc)) from None
     for name in names:
         typer.echo(f"customresourcedefinition {name} established")
 
 
-@app.command()
+@app.command(
+    "run",
+    epilog="Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 usage error, 3 cluster error "
+    "(unreachable, no CRD installed, refused).",
+)
 def run(
-    kubeconfig: Annotated[
-        Path | None, typer.Option(help="Kubeconfig of the source cluster (default: $KUBECONFIG).")
-    ] = None,
+    kubeconfig: KubeconfigOption = None,
     target_kubeconfig: Annotated[
         Path | None,
-        typer.Option(envvar="TARGET_KUBECONFIG", help="Kubeconfig of the target cluster (default: the source)."),
+        typer.Option(
+            "--target-kubeconfig",
+            metavar="FILE",
+            envvar="TARGET_KUBECONFIG",
+            help="Kubeconfig of the target cluster (default: the source).",
+        ),
     ] = None,
-    resource_class: Annotated[str, typer.Option("--class", help="Class of MRs to handle ('*' = all).")] = "resources",
-    namespace: Annotated[list[str] | None, typer.Option(help="Watch MRs only in this namespace (repeatable).")] = None,
-    cluster_id: Annotated[str, typer.Option(help="Origin prefix; '<cluster>' / '<default>' read it.")] = "",
-    workers: Annotated[int, typer.Option(min=1, help="Concurrent reconciles.")] = 5,
-    sync_period: Annotated[float, typer.Option(min=1.0, help="Seconds between resyncs of an MR.")] = 60.0,
-    leader_elect: Annotated[bool, typer.Option(help="Run only while holding a Lease.")] = False,
-    leader_election_namespace: Annotated[str, typer.Option(help="Namespace of the Lease.")] = "kube-system",
+    resource_class: Annotated[
+        str, typer.Option("--class", metavar="CLASS", help="Class of MRs to handle ('*' = all).")
+    ] = "resources",
+    namespace: Annotated[
+        list[str] | None,
+        typer.Option("--namespace", metavar="NAMESPACE", help="Watch MRs only in this namespace (repeatable)."),
+    ] = None,
+    cluster_id: Annotated[
+        str, typer.Option("--cluster-id", metavar="ID", help="Origin prefix; '<cluster>' / '<default>' read it.")
+    ] = "",
+    workers: Annotated[int, typer.Option("--workers", metavar="N", min=1, help="Concurrent reconciles.")] = 5,
+    sync_period: Annotated[
+        float,
+        typer.Option("--sync-period", metavar="SECONDS", min=1.0, help="Seconds between resyncs of an MR."),
+    ] = 60.0,
+    leader_elect: Annotated[
+        bool, typer.Option("--leader-elect/--no-leader-elect", help="Run only while holding a Lease.")
+    ] = False,
+    leader_election_namespace: Annotated[
+        str, typer.Option("--leader-election-namespace", metavar="NAMESPACE", help="Namespace of the Lease.")
+    ] = "kube-system",
 ) -> None:
     """Run the ManagedResource controller until Ctrl-C / SIGTERM."""
-    import aiohttp
-
-    from kubecore import KubeError
     from resource_manager.run import RunOptions, run_controller
 
     options = RunOptions(
@@ -97,21 +112,12 @@ def run(
         lease_namespace=leader_election_namespace,
     )
     try:
-        asyncio.run(run_controller(options))
+        with cluster_errors():
+            asyncio.run(run_controller(options))
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C / SIGTERM: a clean stop
         pass
-    except (KubeError, aiohttp.ClientError, OSError) as exc:
-        raise _fail(str(exc) or type(exc).__name__) from None
 
 
-@app.command()
-def demo() -> None:
-    """Start a local control plane, show that it works, and keep it up until Ctrl-C."""
-    from resource_manager.demo import run_demo
-
-    raise typer.Exit(run_demo())
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    app()
+    run_app(app, "resource-manager", argv)
