@@ -74,6 +74,27 @@ RulesOption = Annotated[
 ]
 
 
+class PdbMode(StrEnum):
+    default = "default"
+    observed = "observed"
+
+
+PdbOption = Annotated[
+    PdbMode,
+    typer.Option(
+        "--pdb", metavar="default|observed", help="'observed': a PodDisruptionBudget is Current once observed."
+    ),
+]
+EndpointsOption = Annotated[
+    bool,
+    typer.Option("--endpoints", help="Live: a Service with a selector is Current once an endpoint is ready."),
+]
+BudgetsOption = Annotated[
+    bool,
+    typer.Option("--budgets", help="Live: a Deployment/StatefulSet is Current once its Pods meet their PDBs."),
+]
+
+
 @app.command(
     "status",
     epilog=EXIT_CODES_HELP.format(ok="every object is Current", not_ok="any object is not Current"),
@@ -93,13 +114,24 @@ def status_command(
     jobs: JobsOption = JobsMode.default,
     extended: ExtendedOption = False,
     rules: RulesOption = None,
+    pdb: PdbOption = PdbMode.default,
+    endpoints: EndpointsOption = False,
+    budgets: BudgetsOption = False,
 ) -> None:
     """Compute the status of the objects in manifests (offline), or in the cluster (TYPE/NAME, -l,
     --all, -A, or -f with --live)."""
     from kstatus.status_command import options_from_flags, run_offline_status
 
     chosen = Targets(tuple(targets or ()), tuple(filename or ()), selector, all_, all_namespaces)
-    options = options_from_flags(strict=strict, jobs=jobs.value, extended=extended, rules=rules)
+    options = options_from_flags(
+        strict=strict,
+        jobs=jobs.value,
+        extended=extended,
+        rules=rules,
+        pdb=pdb.value,
+        endpoints=endpoints,
+        budgets=budgets,
+    )
     if chosen.args or chosen.selecting or live:
         from kstatus.live.cli import run_live_status
 
@@ -137,12 +169,23 @@ def wait_command(
     jobs: JobsOption = JobsMode.default,
     extended: ExtendedOption = False,
     rules: RulesOption = None,
+    pdb: PdbOption = PdbMode.default,
+    endpoints: EndpointsOption = False,
+    budgets: BudgetsOption = False,
 ) -> None:
     """Wait until the objects (TYPE/NAME, -l, --all, -A or manifests) are Current, or deleted."""
     from kstatus.live.cli import run_wait
     from kstatus.status_command import options_from_flags
 
-    options = options_from_flags(strict=strict, jobs=jobs.value, extended=extended, rules=rules)
+    options = options_from_flags(
+        strict=strict,
+        jobs=jobs.value,
+        extended=extended,
+        rules=rules,
+        pdb=pdb.value,
+        endpoints=endpoints,
+        budgets=budgets,
+    )
     code = run_wait(
         Targets(tuple(targets or ()), tuple(filename or ()), selector, all_, all_namespaces),
         ClusterFlags(kubeconfig, context, namespace),

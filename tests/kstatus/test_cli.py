@@ -204,3 +204,14 @@ def test_terminal_table_is_drawn_by_rich_with_the_same_columns() -> None:
     lines = re.sub(r"\x1b\[[0-9;]*m", "", drawn).splitlines()
     assert lines[0].split() == ["NAMESPACE", "KIND", "NAME", "STATUS", "MESSAGE"]
     assert lines[1].split() == ["ns", "Pod", "p", "Failed", "crash"]
+
+
+def test_pdb_observed_flag_reaches_the_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pdb = (
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: b, namespace: ns, generation: 1}\n"
+        "spec: {minAvailable: 1}\n"
+    )
+    upstream, _, _ = run(["status", "-f", write(tmp_path, pdb)], capsys)
+    observed, out, _ = run(["status", "-f", write(tmp_path, pdb), "--pdb", "observed"], capsys)
+    assert (upstream, observed) == (0, 1)
+    assert "has not been observed by its controller yet" in out

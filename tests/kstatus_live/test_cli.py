@@ -169,3 +169,22 @@ def test_status_uses_the_context_given_with_context(cluster: Cluster, namespace:
     current = status()
     assert current.returncode == 3
     assert current.stderr == "error: cannot reach https://127.0.0.1:9: connection refused\n"
+
+
+def test_endpoints_and_budgets_flags_reach_the_live_rules(cluster: Cluster, namespace: str, tmp_path: Path) -> None:
+    """A Service selecting no Pod is Current upstream and InProgress with --endpoints; --budgets is accepted
+    by status and wait alike (its rule is covered in test_related.py)."""
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "nobody"},
+        "spec": {"selector": {"app": "nobody"}, "ports": [{"port": 80}]},
+    }
+    apply(cluster, write(tmp_path, service), namespace)
+    upstream = kstatus(cluster, "status", "svc/nobody", "-n", namespace)
+    with_endpoints = kstatus(cluster, "status", "svc/nobody", "-n", namespace, "--endpoints", "--budgets")
+    assert upstream.returncode == 0, upstream.stderr
+    assert with_endpoints.returncode == 1, with_endpoints.stderr
+    assert "Service has no ready endpoints" in with_endpoints.stdout
+    waited = kstatus(cluster, "wait", "svc/nobody", "-n", namespace, "--endpoints", "--budgets", "--timeout", "2s")
+    assert waited.returncode == 1  # never reaches Current within the timeout
