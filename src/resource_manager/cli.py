@@ -78,6 +78,10 @@ def run(
     sync_period: Annotated[float, typer.Option(min=1.0, help="Seconds between resyncs of an MR.")] = 60.0,
     leader_elect: Annotated[bool, typer.Option(help="Run only while holding a Lease.")] = False,
     leader_election_namespace: Annotated[str, typer.Option(help="Namespace of the Lease.")] = "kube-system",
+    takeover_field_manager: Annotated[
+        list[str] | None,
+        typer.Option(help="Field manager whose fields count as hand edits (repeatable; replaces the default set)."),
+    ] = None,
 ) -> None:
     """Run the ManagedResource controller until Ctrl-C / SIGTERM."""
     import aiohttp
@@ -95,6 +99,7 @@ def run(
         sync_period=sync_period,
         leader_elect=leader_elect,
         lease_namespace=leader_election_namespace,
+        takeover_managers=tuple(takeover_field_manager or ()),
     )
     try:
         asyncio.run(run_controller(options))
