@@ -398,7 +398,8 @@ class TargetCache:
         """``live_of(reference)`` over the live objects of ``references``, as fresh as our own writes.
 
         Cached objects are used as they are unless we wrote a newer version the watch has not delivered
-        yet; those, objects of unwatched kinds and objects that carry no label are read.
+        yet; those, objects of unwatched kinds and ``ignore`` objects (they carry no label; the
+        ``status.resources`` entry holds their manifest annotations) are read.
         """
         result: dict[RecordKey, Obj | None] = {}
         for reference in references:
@@ -408,7 +409,8 @@ class TargetCache:
             watch, cached = self._cached(rk[:2], rk[2])
             record = self._records.get(rk)
             fresh = record is None or not_older(resource_version(cached), record.resource_version)
-            if watch is not None and fresh and (cached is not None or not ann.ignored(reference)):
+            labelled = not ann.parse_bool(ann.mapping(reference.get("annotations")).get(ann.IGNORE))
+            if watch is not None and fresh and (cached is not None or labelled):
                 result[rk] = cached
             elif rk in self._recent:
                 result[rk] = self._recent[rk]
