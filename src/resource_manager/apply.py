@@ -52,6 +52,8 @@ from resource_manager.target_cache import (
 )
 
 log = structlog.get_logger("resource_manager.apply")
+TAKEOVER_ATTEMPTS = 2
+"""A takeover that loses the race against another write is retried once on the fresh object."""
 
 Obj = dict[str, Any]
 OptionsFor = Callable[[DesiredObject, bool], MergeOptions]
@@ -138,7 +140,7 @@ class Applier:
         """Apply ``objects`` (already in install order), continuing past failures."""
         scaled_keys = await self._hpa_targets(objects)
         crds = crd_index(d.obj for d in objects)
-        prefetched = await self._prefetch(objects)
+        prefetched = await self.cache.prefetch(d.obj for d in objects if type_meta_problem(d.obj) is None)
         applied: list[str] = []
         failures: list[Failure] = []
         for desired in objects:
@@ -168,15 +170,6 @@ class Applier:
             return None
         name = display_name(obj)
         return Failure(name, apply_error(name, problem))
-
-    async def _prefetch(self, objects: Sequence[DesiredObject]) -> Prefetched:
-        """Read ahead what the cache cannot tell; a kind not served yet (its CRD comes in this round) or
-        any other error leaves the object to be read in the loop, where a failure is reported."""
-        valid = [d.obj for d in objects if type_meta_problem(d.obj) is None]
-        try:
-            return await self.cache.prefetch(valid)
-        except (KubeError, NoMatchError):
-            return {}
 
     async def _hpa_targets(self, objects: Sequence[DesiredObject]) -> set[str]:
         """HPA scale targets, listed once per round and only if a scalable kind is desired."""
@@ -227,7 +220,7 @@ class Applier:
             fields = self.cache.fields_of(rk[0], live)
             if plan.body is not None:
                 if fields is not None and fields.takeover:
-                    await self._take_over(rk)
+                    await self._take_over(rk, live)
                 result = await self.client.apply(plan.body, field_manager=FIELD_MANAGER, force=True)
             patch = _removal_patch(plan.remove_labels, plan.remove_annotations, result or {})
             if patch is not None and result is not None:
@@ -237,20 +230,21 @@ class Applier:
             raise
         self.cache.written(rk, intent, plan, result, self.owner)
 
-    async def _take_over(self, rk: RecordKey, attempts: int = 2) -> None:
-        """Make the fields interactive managers hold ours (the cache keeps no managedFields: read them),
-        so that the apply that follows removes what the manifest lacks. A concurrent write makes the
-        resourceVersion precondition fail: read again and retry once."""
+    async def _take_over(self, rk: RecordKey, live: Obj | None) -> None:
+        """Make the fields interactive managers hold ours, so that the apply that follows removes what
+        the manifest lacks. ``live`` serves if it was read (cached objects keep no managedFields). A
+        concurrent write makes the resourceVersion precondition fail: read again and retry once."""
         api_version, kind, name, namespace = split_key(rk)
-        for attempt in range(attempts):
-            live = await get_live(self.client, api_version, kind, name, namespace)
+        for attempt in range(TAKEOVER_ATTEMPTS):
+            if attempt or live is None or "managedFields" not in (live.get("metadata") or {}):
+                live = await get_live(self.client, api_version, kind, name, namespace)
             patch = None if live is None else takeover_patch(live, api_version, self.cache.takeover_managers)
             if patch is None:
                 return
             try:
                 await self.client.patch(api_version, kind, name, patch, namespace=namespace, patch_type="json")
             except Conflict:
-                if attempt + 1 == attempts:
+                if attempt + 1 == TAKEOVER_ATTEMPTS:
                     raise
                 continue
             log.info("took over fields of interactive managers", object=rk[2], kind=kind, origin=self.origin)

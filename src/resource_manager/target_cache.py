@@ -44,7 +44,7 @@ import orjson
 import structlog
 
 from kstatus import ComputeError, compute
-from kubecore import Client, Forbidden, NoMatchError, NotFound
+from kubecore import Client, Forbidden, KubeError, NoMatchError, NotFound
 from kubecore.informer import Informer
 from kubecore.store import namespace_index, object_key
 from resource_manager import annotations as ann
@@ -78,7 +78,8 @@ FIELDS = "resource-manager/fields"
 """Metadata key of the :class:`FieldsSummary` that replaces managedFields in cached objects."""
 FORBIDDEN_BACKOFF = (30.0, 600.0)
 """Seconds before a kind we may not list is tried again: first, and at most (doubling)."""
-PREFETCH_CONCURRENCY = 16
+PREFETCH_CONCURRENCY = 8
+"""Reads ahead in flight at once, over all MRs (each one may open a connection of its own: memory)."""
 
 
 def intent_of(desired: Mapping[str, Any]) -> str:
@@ -202,6 +203,7 @@ class TargetCache:
         self._pending: set[RecordKey] = set()
         self._recent: dict[RecordKey, Obj] = {}
         """Results of our writes the watch has not delivered yet (the health check of the same round)."""
+        self._reading = asyncio.Semaphore(PREFETCH_CONCURRENCY)
         self._forbidden: dict[Kind, tuple[float, float]] = {}
         """Kinds we may not list: (monotonic time of the next try, back-off that led to it)."""
 
@@ -312,39 +314,55 @@ class TargetCache:
             return None, None
         return watch, watch.informer.store.get(key)
 
-    async def read(self, api_version: str, kind: str, name: str, namespace: str | None) -> Obj | None:
-        """The object from the API server (``None`` when it or its kind does not exist)."""
+    async def read(
+        self, api_version: str, kind: str, name: str, namespace: str | None, *, from_watch_cache: bool = False
+    ) -> Obj | None:
+        """The object from the API server (``None`` when it or its kind does not exist); optionally from
+        the API server's watch cache (no quorum read from etcd: a new MR's reads cost little)."""
         try:
-            return await self.client.get(api_version, kind, name, namespace=namespace)
+            rv = "0" if from_watch_cache else None
+            return await self.client.get(api_version, kind, name, namespace=namespace, resource_version=rv)
         except (NotFound, NoMatchError):
             return None
 
-    def _from_cache(self, rk: RecordKey) -> Observation | None:
-        """The observation the cache can give without a request, ``None`` when the object must be read:
-        a miss (absent, or present without our label), or a metadata-only object changed since our
-        last write or check (its data is not cached)."""
+    async def _read_not_older(self, rk: RecordKey, minimum: str) -> Obj | None:
+        """The object from the API server's watch cache, or by a quorum read if that is behind
+        ``minimum`` (the resourceVersion our own watch has seen; ``""``: none)."""
+        obj = await self.read(*split_key(rk), from_watch_cache=True)
+        if minimum and (obj is None or not not_older(resource_version(obj), minimum)):
+            obj = await self.read(*split_key(rk))
+        return obj
+
+    def _from_cache(self, rk: RecordKey) -> Observation | str:
+        """The observation the cache can give without a request, or — when the object must be read —
+        the resourceVersion the read must not be older than: a miss (absent, or present without our
+        label: ``""``), or a metadata-only object changed since our last write or check (its data is
+        not cached)."""
         watch, cached = self._cached(rk[:2], rk[2])
         if watch is None or cached is None:
-            return None
+            return ""
         record = self._records.get(rk)
         if record is not None and record.resource_version == resource_version(cached):
             return Observation(cached, True)
         if watch.metadata_only:
-            return None
+            return resource_version(cached)
         return Observation(cached, False)
 
     async def prefetch(self, objects: Iterable[Mapping[str, Any]]) -> Prefetched:
         """Read, concurrently, the objects whose :meth:`observe` would need a request: a new MR costs one
         GET per object, without waiting for each in turn."""
-        keys = [_record_key_of(obj) for obj in objects]
-        missing = [rk for rk in dict.fromkeys(keys) if self._from_cache(rk) is None]
-        limit = asyncio.Semaphore(PREFETCH_CONCURRENCY)
+        keys = dict.fromkeys(_record_key_of(obj) for obj in objects)
+        missing = {rk: seen for rk in keys if isinstance(seen := self._from_cache(rk), str)}
 
-        async def read(rk: RecordKey) -> Obj | None:
-            async with limit:
-                return await self.read(*split_key(rk))
+        async def read(rk: RecordKey, minimum: str) -> tuple[RecordKey, Obj | None] | None:
+            async with self._reading:
+                try:
+                    return rk, await self._read_not_older(rk, minimum)
+                except KubeError:
+                    return None  # left to observe(), which reads again and lets the error be reported
 
-        return dict(zip(missing, await asyncio.gather(*(read(rk) for rk in missing)), strict=True))
+        found = await asyncio.gather(*(read(rk, minimum) for rk, minimum in missing.items()))
+        return dict(item for item in found if item is not None)
 
     async def observe(
         self, api_version: str, kind: str, name: str, namespace: str | None, *, prefetched: Prefetched | None = None
@@ -353,11 +371,11 @@ class TargetCache:
         ``prefetched`` (see :meth:`prefetch`) or read now."""
         rk = record_key(api_version, kind, name, namespace)
         seen = self._from_cache(rk)
-        if seen is not None:
+        if isinstance(seen, Observation):
             return seen
         if prefetched is not None and rk in prefetched:
             return Observation(prefetched[rk], False)
-        return Observation(await self.read(api_version, kind, name, namespace), False)
+        return Observation(await self._read_not_older(rk, seen), False)
 
     def fields_of(self, api_version: str, live: Mapping[str, Any] | None) -> FieldsSummary | None:
         """The managedFields summary of a live object, cached or read (``None`` for no object)."""
