@@ -221,3 +221,30 @@ def test_takeover_of_a_grm_object_creates_our_entry() -> None:
 def test_nothing_to_take_over() -> None:
     live = configmap(entry(FIELD_MANAGER, OURS, "Apply"), entry("kubectl-label", LABELS_ONLY))
     assert takeover_patch(live, "v1", DEFAULT_TAKEOVER_MANAGERS) is None
+
+
+_MANAGERS = st.sampled_from(["kubectl-patch", "kubectl-edit", "kubectl-label", "hpa-like-controller", FIELD_MANAGER])
+_FIELD_SETS = _BODY.map(fieldset_of)
+
+
+@given(st.lists(st.tuples(_MANAGERS, _FIELD_SETS), max_size=4, unique_by=lambda e: e[0]))
+def test_after_a_takeover_nothing_is_left_to_take_and_nothing_is_lost(owners: list[tuple[str, Obj]]) -> None:
+    entries = [entry(m, f, "Apply" if m == FIELD_MANAGER else "Update") for m, f in owners]
+    live = configmap(*entries)
+    patch = takeover_patch(live, "v1", DEFAULT_TAKEOVER_MANAGERS)
+    if patch is None:
+        assert not summarise(entries, "v1", DEFAULT_TAKEOVER_MANAGERS).takeover
+        return
+    after = patch[1]["value"]
+    summary = summarise(after, "v1", DEFAULT_TAKEOVER_MANAGERS)
+    assert not summary.takeover and summary.ours is not None
+    ours = orjson.loads(summary.ours)
+    for manager, fields in owners:
+        kept = {k: v for k, v in fields.items() if k in ("f:metadata", "f:status")}
+        if manager in DEFAULT_TAKEOVER_MANAGERS:  # everything outside metadata/status is ours now
+            assert union(ours, {k: v for k, v in fields.items() if k not in kept}) == ours
+            assert [e["fieldsV1"] for e in after if e["manager"] == manager] == ([kept] if kept else [])
+        elif manager == FIELD_MANAGER:  # ours only grows
+            assert union(ours, fields) == ours
+        else:  # others keep their entries untouched
+            assert [e["fieldsV1"] for e in after if e["manager"] == manager] == [fields]
