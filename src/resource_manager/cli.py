@@ -96,6 +96,14 @@ def run(
     leader_election_namespace: Annotated[
         str, typer.Option("--leader-election-namespace", metavar="NAMESPACE", help="Namespace of the Lease.")
     ] = "kube-system",
+    takeover_field_manager: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--takeover-field-manager",
+            metavar="NAME",
+            help="Field manager whose fields count as hand edits (repeatable; replaces the default set).",
+        ),
+    ] = None,
 ) -> None:
     """Run the ManagedResource controller until Ctrl-C / SIGTERM."""
     from resource_manager.run import RunOptions, run_controller
@@ -110,6 +118,7 @@ def run(
         sync_period=sync_period,
         leader_elect=leader_elect,
         lease_namespace=leader_election_namespace,
+        takeover_managers=tuple(takeover_field_manager or ()),
     )
     try:
         with cluster_errors():

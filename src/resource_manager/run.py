@@ -20,6 +20,7 @@ from kubecore import Client, KubeError, NoMatchError, load_config
 from kubecore.leaderelection import LeaderElector
 from resource_manager import annotations as ann
 from resource_manager.crd import CRD_NAME, MR_API_VERSION, MR_KIND
+from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS
 from resource_manager.manager import Manager, resolve_cluster_id
 from resource_manager.reconciler import Reconciler, Settings
 
@@ -37,6 +38,8 @@ class RunOptions:
     sync_period: float = 60.0
     leader_elect: bool = False
     lease_namespace: str = "kube-system"
+    takeover_managers: tuple[str, ...] = ()
+    """Field managers whose fields are hand edits; empty: the default set."""
 
 
 async def run_controller(options: RunOptions) -> None:
@@ -56,6 +59,7 @@ async def run_controller(options: RunOptions) -> None:
             resource_class=options.resource_class,
             cluster_id=await resolve_cluster_id(source, options.cluster_id),
             sync_period=options.sync_period,
+            takeover_managers=frozenset(options.takeover_managers) or DEFAULT_TAKEOVER_MANAGERS,
         )
         manager = Manager(
             source,
