@@ -157,10 +157,42 @@ def _json_values_bound(data: bytes) -> int:
 
 def _checked(decode: Any, *args: Any) -> Decoded:
     try:
-        result: Decoded = decode(*args)
-        return result
+        result: dict[str, Any] | None = decode(*args)
     except go_yaml.DocumentError as exc:
         return exc
+    problem = None if result is None else _type_problem(result)
+    return result if problem is None else go_yaml.DocumentError(problem)
+
+
+_STRINGS = ("apiVersion", "kind")
+_METADATA_STRINGS = ("name", "namespace", "generateName")
+_METADATA_MAPS = ("labels", "annotations")
+
+
+def _type_problem(obj: Mapping[str, Any]) -> str | None:
+    """A type the identity of an object depends on that is wrong (e.g. ``metadata.name: [a, b]``).
+
+    Go would decode such an object and fail at apply; everything downstream of decoding (identity, install
+    order, merging) relies on these types, so a wrong one makes the document a decoding error instead.
+    """
+    for field in _STRINGS:
+        if obj.get(field) is not None and not isinstance(obj[field], str):
+            return f"{field} must be a string"
+    metadata = obj.get("metadata")
+    if metadata is None:
+        return None
+    if not isinstance(metadata, Mapping):
+        return "metadata must be a map"
+    for field in _METADATA_STRINGS:
+        if metadata.get(field) is not None and not isinstance(metadata[field], str):
+            return f"metadata.{field} must be a string"
+    for field in _METADATA_MAPS:
+        value = metadata.get(field)
+        if value is not None and not (
+            isinstance(value, Mapping) and all(v is None or isinstance(v, str) for v in value.values())
+        ):
+            return f"metadata.{field} must be a map of strings"
+    return None
 
 
 def _key_value(encoded: object) -> bytes:

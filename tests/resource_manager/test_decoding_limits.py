@@ -12,8 +12,7 @@ import base64
 import contextlib
 import gzip
 import tracemalloc
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import brotli
@@ -34,42 +33,12 @@ from resource_manager.secret_data import (
     decode_secrets,
     decoding_failed_message,
 )
-
-MiB = 2**20
-HEADER = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: huge\ndata:\n  v: "
+from tests.resource_manager.bad_data import BOMBS, MiB, alias_bomb, brotli_stream, huge_configmap
 
 
 def _secret(name: str, data: dict[str, bytes]) -> dict[str, Any]:
     encoded = {key: base64.b64encode(value).decode() for key, value in data.items()}
     return {"metadata": {"namespace": "shoot--a", "name": name}, "data": encoded}
-
-
-def _huge_configmap(mib: int) -> Iterator[bytes]:
-    yield HEADER
-    for _ in range(mib):
-        yield b"a" * MiB
-
-
-def _brotli(pieces: Iterator[bytes]) -> bytes:
-    compressor = brotli.Compressor(quality=5)
-    return b"".join([*(compressor.process(p) for p in pieces), compressor.finish()])
-
-
-def _gzip(pieces: Iterator[bytes]) -> bytes:
-    compressor = zlib.compressobj(9, wbits=16 + zlib.MAX_WBITS)
-    return b"".join([*(compressor.compress(p) for p in pieces), compressor.flush()])
-
-
-def _zstd(pieces: Iterator[bytes]) -> bytes:
-    compressor = zstandard.ZstdCompressor(level=3).compressobj()
-    return b"".join([*(compressor.compress(p) for p in pieces), compressor.flush()])
-
-
-BOMBS: dict[str, Callable[[Iterator[bytes]], bytes]] = {
-    "objects.yaml.br": _brotli,
-    "objects.yaml.gz": _gzip,
-    "objects.yaml.zst": _zstd,
-}
 
 
 T = TypeVar("T")
@@ -86,7 +55,7 @@ def _peak_while(work: Callable[[], T]) -> tuple[T, int]:
 
 @pytest.mark.parametrize("key", sorted(BOMBS))
 def test_a_small_key_expanding_to_256_mib_is_an_error_and_never_materialised(key: str) -> None:
-    bomb = BOMBS[key](_huge_configmap(256))
+    bomb = BOMBS[key](huge_configmap(256))
     assert len(bomb) < 300_000  # Brotli: under 500 bytes, the Secret the user found
     secret = _secret("mr-data", {key: bomb})
     items, peak = _peak_while(lambda: decode_secret(secret))
@@ -103,7 +72,7 @@ def test_a_small_key_expanding_to_256_mib_is_an_error_and_never_materialised(key
 
 
 def test_the_limit_is_shared_by_all_keys_and_secrets_of_a_managed_resource() -> None:
-    twenty = _brotli(_huge_configmap(20))
+    twenty = brotli_stream(huge_configmap(20))
     first = _secret("one", {"a.yaml.br": twenty, "b.yaml": b"kind: ConfigMap\n"})
     second = _secret("two", {"c.yaml.br": twenty})
     manifests, errors = decode_secrets([first, second])
@@ -113,7 +82,7 @@ def test_the_limit_is_shared_by_all_keys_and_secrets_of_a_managed_resource() -> 
 
 
 def test_data_just_under_the_limit_decodes() -> None:
-    body = _brotli(_huge_configmap(31))
+    body = brotli_stream(huge_configmap(31))
     [item] = decode_secret(_secret("s", {"k.br": body}))
     assert isinstance(item, Manifest)
     assert len(item.obj["data"]["v"]) == 31 * MiB
@@ -178,9 +147,7 @@ def test_a_document_at_the_value_limit_decodes() -> None:
 
 def test_an_alias_bomb_in_a_big_document_stops_at_the_document_limit() -> None:
     padding = b"# " + b"p" * 100_000 + b"\n"  # large enough that the per-byte alias allowance exceeds the limit
-    lines = [b"a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]".encode() for i in range(8)]
-    [item] = decode_secret(_secret("s", {"k.yaml": padding + b"\n".join(lines)}))
+    [item] = decode_secret(_secret("s", {"k.yaml": padding + alias_bomb()}))
     assert isinstance(item, DecodingError)
     assert item.error == "document has more than 250000 values (the limit per document)"
 
@@ -234,3 +201,27 @@ def test_any_budget_bounds_what_decoding_keeps(documents: int, max_documents: in
     assert len(manifests) <= max_documents
     assert sum(len(m.obj["v"]) + 3 for m in manifests) <= max_values
     assert len(manifests) + len(errors) == min(documents, max_documents + 1)
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        (b"kind: [a]\n", "kind must be a string"),
+        (b"apiVersion: 1\nkind: ConfigMap\n", "apiVersion must be a string"),
+        (b"kind: ConfigMap\nmetadata: text\n", "metadata must be a map"),
+        (b"kind: ConfigMap\nmetadata:\n  name: [a, b]\n", "metadata.name must be a string"),
+        (b"kind: ConfigMap\nmetadata:\n  namespace: {a: b}\n", "metadata.namespace must be a string"),
+        (b"kind: ConfigMap\nmetadata:\n  labels: 7\n", "metadata.labels must be a map of strings"),
+        (b"kind: ConfigMap\nmetadata:\n  annotations: {a: [x]}\n", "metadata.annotations must be a map of strings"),
+    ],
+)
+def test_wrong_types_in_the_identity_are_decoding_errors(document: bytes, problem: str) -> None:
+    """A regression: ``metadata.name: [a, b]`` crashed every reconcile of its MR (install order compares names)."""
+    [item] = decode_secret(_secret("s", {"k.yaml": document}))
+    assert isinstance(item, DecodingError)
+    assert item.error == problem
+
+
+def test_null_metadata_fields_are_fine() -> None:
+    [item] = decode_secret(_secret("s", {"k.yaml": b"kind: ConfigMap\nmetadata:\n  name: a\n  labels: {x: }\n"}))
+    assert isinstance(item, Manifest)
