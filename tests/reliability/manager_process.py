@@ -96,12 +96,19 @@ async def manager_running(
     try:
         yield manager
     finally:
-        if not manager.alive():
-            manager = await start_manager(kubeconfig, namespaces, log, *extra)
-        try:
-            await _delete_mrs(client, namespaces)  # the in-process harness' clean-up
-        finally:
-            manager.stop()
+        await clean_up(manager, kubeconfig, client, namespaces, log, *extra)
+
+
+async def clean_up(
+    manager: ManagerProcess, kubeconfig: Path, client: Client, namespaces: Sequence[str], log: Path, *extra: str
+) -> None:
+    """Delete the test's MRs while a manager runs (it removes their finalizers and objects), then stop it."""
+    if not manager.alive():
+        manager = await start_manager(kubeconfig, namespaces, log, *extra)
+    try:
+        await _delete_mrs(client, namespaces)  # the in-process harness' clean-up
+    finally:
+        manager.stop()
 
 
 def applied(mr: Mapping[str, Any]) -> Obj:
