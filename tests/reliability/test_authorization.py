@@ -20,6 +20,7 @@ from devcluster import Cluster
 from kubecore import Client, load_kubeconfig
 from resource_manager.install import install_crds
 from tests.kubecore.waiting import until
+from tests.reliability.accounts import cluster_role, service_account_kubeconfig
 from tests.reliability.manager_process import manager_running, wait_applied
 from tests.resource_manager.controller_harness import MR, configmap, create_mr, set_manifests
 
@@ -41,34 +42,6 @@ def _rules() -> list[dict[str, Any]]:
     ]
 
 
-def _cluster_role(namespace: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
-    kind = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole"}
-    return {**kind, "metadata": {"name": f"limited-{namespace}"}, "rules": rules}
-
-
-def _token_kubeconfig(cluster: Cluster, namespace: str, path: Path) -> Path:
-    """A kubeconfig authenticating as ServiceAccount ``limited`` in ``namespace``."""
-    cluster.kubectl("create", "serviceaccount", "limited", "-n", namespace)
-    name = f"limited-{namespace}"
-    cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(_cluster_role(namespace, _rules())))
-    cluster.kubectl(
-        "create", "clusterrolebinding", name, f"--clusterrole={name}", f"--serviceaccount={namespace}:limited"
-    )
-    token = cluster.kubectl("create", "token", "limited", "-n", namespace, "--duration=1h").stdout.strip()
-    document = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "current-context": "limited",
-        "clusters": [
-            {"name": "c", "cluster": {"server": cluster.server, "certificate-authority": str(cluster.ca_file)}}
-        ],
-        "users": [{"name": "limited", "user": {"token": token}}],
-        "contexts": [{"name": "limited", "context": {"cluster": "c", "user": "limited"}}],
-    }
-    path.write_text(yaml.safe_dump(document))
-    return path
-
-
 async def test_a_forbidden_kind_gives_a_clear_condition_without_a_hot_loop(
     cluster: Cluster, namespace: str, tmp_path: Path
 ) -> None:
@@ -77,7 +50,9 @@ async def test_a_forbidden_kind_gives_a_clear_condition_without_a_hot_loop(
     try:
         async with Client(load_kubeconfig([cluster.kubeconfig]), name="reliability-test") as client:
             await install_crds(client)
-            kubeconfig = _token_kubeconfig(cluster, namespace, tmp_path / "limited.kubeconfig")
+            kubeconfig = service_account_kubeconfig(
+                cluster, namespace, "limited", _rules(), tmp_path / "limited.kubeconfig"
+            )
             async with manager_running(kubeconfig, client, [namespace], tmp_path / "manager.log") as manager:
                 await create_mr(client, "outside", other, configmap("outside", other))
                 await create_mr(client, "healthy", namespace, configmap("h0", namespace))
@@ -111,7 +86,7 @@ async def test_a_forbidden_kind_gives_a_clear_condition_without_a_hot_loop(
                 assert manager.alive()
                 # granted now, so that deleting the MR can delete (or confirm the absence of) its ServiceAccount
                 rules = [*_rules(), {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["*"]}]
-                cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(_cluster_role(namespace, rules)))
+                cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(cluster_role(f"limited-{namespace}", rules)))
     finally:
         cluster.kubectl("delete", "namespace", other, "--wait=false")
         cluster.kubectl("delete", "clusterrolebinding,clusterrole", f"limited-{namespace}", "--ignore-not-found")
