@@ -30,8 +30,8 @@ pytestmark = pytest.mark.cluster
 
 ROUNDS = 4
 REPAIR_LIMIT = 45.0
-"""Seconds a repair may take: the manager runs with a 30 s sync period, and a repair the watches miss
-waits for that resync (see docs/reliability.md: after a cut plus compaction that is what we measured)."""
+"""Seconds a repair may take: it comes when the watch resumes, after a back-off that doubles with every
+broken stream up to 30 s (docs/reliability.md); the 30 s sync period bounds it as well."""
 
 
 def _etcd(cluster: Cluster, path: str, body: dict[str, object]) -> dict[str, object]:
