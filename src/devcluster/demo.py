@@ -4,10 +4,15 @@ Steps: start the control plane → install the CRD → start `resource-manager r
 log in the demo directory) → apply both examples → show `kubectl get mr`, the injected labels on the
 Deployment, its ReplicaSet and Pods → edit a managed ConfigMap by hand and show the controller
 reverting it → wait for Ctrl-C, then stop the controller and the control plane.
+
+Output goes through :func:`_say`, which never raises: with `make demo | tee demo.log`, Ctrl-C also ends
+`tee`, and a print into the closed pipe must not abort the clean-up that stops the control plane.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -28,6 +33,17 @@ SYNC_PERIOD = "60"
 
 class DemoError(Exception):
     """A demo step did not reach its expected state in time."""
+
+
+def _say(text: str, end: str = "\n") -> None:
+    """Print and flush; once stdout is gone (a closed pipe), send the rest of the output to /dev/null."""
+    try:
+        print(text, end=end, flush=True)
+    except (BrokenPipeError, ValueError, OSError):
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # also the interpreter's final flush then succeeds
+            os.close(devnull)
 
 
 def _eventually(what: str, check: Callable[[], bool], seconds: float = 90.0) -> float:
@@ -54,13 +70,23 @@ def _start_manager(cluster: Cluster) -> subprocess.Popen[bytes]:
     return subprocess.Popen([*command, "--sync-period", SYNC_PERIOD], stdout=log_file, stderr=subprocess.STDOUT)
 
 
+def _stop_manager(manager: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (a clean stop), SIGKILL if it has not ended after 30 s: the control plane stops after it."""
+    manager.terminate()
+    try:
+        manager.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        manager.kill()
+        manager.wait()
+
+
 def _show(cluster: Cluster, title: str, *args: str) -> None:
-    print(f"\n$ kubectl {' '.join(args)}    # {title}")
-    print(cluster.kubectl(*args, check=False).stdout, end="", flush=True)
+    _say(f"\n$ kubectl {' '.join(args)}    # {title}")
+    _say(cluster.kubectl(*args, check=False).stdout, end="")
 
 
 def _walk_through(cluster: Cluster) -> None:
-    print(cluster.kubectl("apply", "-f", str(EXAMPLES / "configmaps"), "-f", str(EXAMPLES / "nginx")).stdout, end="")
+    _say(cluster.kubectl("apply", "-f", str(EXAMPLES / "configmaps"), "-f", str(EXAMPLES / "nginx")).stdout, end="")
     for name in ("example-configmaps", "example-nginx"):
         _eventually(f"ManagedResource {name} applied", _applied_check(cluster, name))
     _show(cluster, "the ManagedResources", "get", "mr", "-n", "default")
@@ -93,7 +119,7 @@ def _walk_through(cluster: Cluster) -> None:
         "-o",
         "custom-columns=NAME:.metadata.name,DATA:.data,ORIGIN:.metadata.annotations.resources\\.gardener\\.cloud/origin",
     )
-    print('\n$ kubectl patch configmap test-1234 -n default -p \'{"data":{"foo":"edited-by-hand"}}\'')
+    _say('\n$ kubectl patch configmap test-1234 -n default -p \'{"data":{"foo":"edited-by-hand"}}\'')
     edit = (
         "patch",
         "configmap",
@@ -105,12 +131,12 @@ def _walk_through(cluster: Cluster) -> None:
         '{"data":{"foo":"edited-by-hand"}}',
     )
     edited = cluster.kubectl(*edit, "-o", "jsonpath={.data}").stdout
-    print(f"  data right after the edit: {edited}", flush=True)
+    _say(f"  data right after the edit: {edited}")
     took = _eventually(
         "the manual edit to be reverted",
         lambda: _jsonpath(cluster, "{.data.foo}", "configmap", "test-1234", "-n", "default") == "bar",
     )
-    print(
+    _say(
         f"  reverted by the controller after {took:.1f} s (it watches what it manages; "
         f"the resync comes only every {SYNC_PERIOD} s): "
         f"{_jsonpath(cluster, '{.data}', 'configmap', 'test-1234', '-n', 'default')}"
@@ -125,32 +151,31 @@ def run_demo() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     manager: subprocess.Popen[bytes] | None = None
     try:
-        print("starting the local control plane (the first run builds it: several minutes)...", flush=True)
+        _say("starting the local control plane (the first run builds it: several minutes)...")
         cluster.start()
         version = cluster.version()
-        print(f"Kubernetes {version.get('gitVersion')} ({version.get('platform')}) at {cluster.server}")
-        print(cluster.kubectl("get", "nodes").stdout, end="")
+        _say(f"Kubernetes {version.get('gitVersion')} ({version.get('platform')}) at {cluster.server}")
+        _say(cluster.kubectl("get", "nodes").stdout, end="")
         install = [str(Path(sys.executable).with_name("resource-manager")), "install-crds"]
-        print(
+        _say(
             subprocess.run(
                 [*install, "--kubeconfig", str(cluster.kubeconfig)], capture_output=True, text=True, check=True
             ).stdout,
             end="",
         )
         manager = _start_manager(cluster)
-        print(f"controller running (pid {manager.pid}, log: {DEMO_DIR / 'manager.log'})", flush=True)
+        _say(f"controller running (pid {manager.pid}, log: {DEMO_DIR / 'manager.log'})")
         _walk_through(cluster)
-        print(f"\nkubeconfig: {cluster.kubeconfig}\n  export KUBECONFIG={cluster.kubeconfig.resolve()}")
-        print("Try: kubectl get mr -A; edit a ConfigMap and watch it come back.\nPress Ctrl-C to stop.", flush=True)
+        _say(f"\nkubeconfig: {cluster.kubeconfig}\n  export KUBECONFIG={cluster.kubeconfig.resolve()}")
+        _say("Try: kubectl get mr -A; edit a ConfigMap and watch it come back.\nPress Ctrl-C to stop.")
         stop.wait()
         return 0
     except (BuildError, ClusterError, DemoError, subprocess.CalledProcessError) as exc:
-        print(f"error: {exc}")
+        _say(f"error: {exc}")
         return 3
     finally:
-        print("stopping...", flush=True)
+        _say("stopping...")
         if manager is not None:
-            manager.terminate()
-            manager.wait(timeout=30)
+            _stop_manager(manager)
         cluster.stop()
-        print("stopped.")
+        _say("stopped.")

@@ -45,6 +45,12 @@ _UINT64 = range(2**64)
 # A document may hold at most this many values per byte (plus a floor): more means alias expansion.
 _NODES_PER_BYTE = 10
 _MIN_NODES = 100_000
+MAX_DOCUMENT_VALUES = 250_000
+"""Values (mappings, sequences, scalars; aliases expanded) one document may hold: parsing holds a node
+graph of about 350 bytes per value, so this bounds one document's parse to under 100 MB."""
+MAX_VALUES = 2_000_000
+"""Values all documents of one ManagedResource may hold together: bounds the decoded objects kept."""
+_TOO_MANY_VALUES = f"document has more than {MAX_DOCUMENT_VALUES} values (the limit per document)"
 # Go encodes float64 values below this magnitude without an exponent, so integral ones are ints.
 _PLAIN_FLOAT_LIMIT = 1e21
 
@@ -123,22 +129,56 @@ def _key(key: object) -> str:
     raise DocumentError(f"unsupported map key of type: {type(key).__name__}")
 
 
+class ValueBudget:
+    """The values one ManagedResource's documents may still create (shared by all its documents)."""
+
+    def __init__(self, total: int = MAX_VALUES) -> None:
+        self.total = total
+        self.left = total
+
+    def exceeded(self) -> str:
+        return f"the documents have more than {self.total} values together (the limit per ManagedResource)"
+
+
 class _Budget:
-    """Node budget of one document: aliases may expand a small document exponentially ("billion laughs")."""
+    """Value budget of one document, drawn from its ManagedResource's :class:`ValueBudget`.
 
-    def __init__(self, size: int) -> None:
-        self.left = _NODES_PER_BYTE * size + _MIN_NODES
+    Aliases may expand a small document exponentially ("billion laughs"): a document may expand to at
+    most ten values per byte (plus a floor), to :data:`MAX_DOCUMENT_VALUES`, and to what the MR has left.
+    """
 
-    def spend(self) -> None:
-        self.left -= 1
+    def __init__(self, size: int, shared: ValueBudget) -> None:
+        self.shared = shared
+        self.limits = (
+            (_NODES_PER_BYTE * size + _MIN_NODES, "yaml: document contains excessive aliasing"),
+            (MAX_DOCUMENT_VALUES, _TOO_MANY_VALUES),
+            (shared.left, shared.exceeded()),
+        )
+        self.granted, self.message = min(self.limits)
+        self.left = self.granted
+
+    def spend(self, values: int = 1) -> None:
+        self.left -= values
         if self.left < 0:
-            raise DocumentError("yaml: document contains excessive aliasing")
+            raise DocumentError(self.message)
+
+    def commit(self) -> None:
+        """Charge the values of a decoded document to its MR (a rejected document is not kept)."""
+        self.shared.left -= self.granted - self.left
+
+
+def _bounded(value: object, size: int, shared: ValueBudget) -> object:
+    budget = _Budget(size, shared)
+    result = _jsonable(value, budget)
+    budget.commit()
+    return result
 
 
 def _jsonable(value: object, budget: _Budget) -> object:
     """Turn a YAML value into what Go's JSON round trip yields (see module docstring)."""
     budget.spend()
     if isinstance(value, dict):
+        budget.spend(len(value))  # the keys
         return {_key(k): _jsonable(v, budget) for k, v in value.items()}
     if isinstance(value, list):
         return [_jsonable(v, budget) for v in value]
@@ -165,10 +205,37 @@ def _as_object(value: object) -> dict[str, Any] | None:
     )
 
 
-def load_yaml_document(chunk: bytes) -> dict[str, Any] | None:
-    """Parse the first YAML document in ``chunk`` (go-yaml ignores further ones); ``None`` for null."""
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+def _require_few_nodes(chunk: bytes) -> None:
+    """Count the first document's nodes from parser events before composing it.
+
+    PyYAML composes a whole document into a node graph (about 350 bytes per node) before we see any of
+    it; counting events first keeps that graph within :data:`MAX_DOCUMENT_VALUES` nodes. Only a document
+    longer than that many bytes can have more nodes, so small documents skip the extra pass.
+    """
+    if len(chunk) <= MAX_DOCUMENT_VALUES:
+        return
     loader = _GoLoader(chunk)
     try:
+        nodes = 0
+        while not isinstance(event := loader.get_event(), yaml.DocumentEndEvent | yaml.StreamEndEvent):
+            nodes += isinstance(event, _NODE_EVENTS)
+            if nodes > MAX_DOCUMENT_VALUES:
+                raise DocumentError(_TOO_MANY_VALUES)
+    finally:
+        loader.dispose()
+
+
+def load_yaml_document(chunk: bytes, values: ValueBudget | None = None) -> dict[str, Any] | None:
+    """Parse the first YAML document in ``chunk`` (go-yaml ignores further ones); ``None`` for null.
+
+    ``values`` is the budget of the document's ManagedResource (a fresh one when decoding alone).
+    """
+    loader = _GoLoader(chunk)
+    try:
+        _require_few_nodes(chunk)
         data = loader.get_data() if loader.check_data() else None  # type: ignore[no-untyped-call]
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
@@ -180,7 +247,7 @@ def load_yaml_document(chunk: bytes) -> dict[str, Any] | None:
         raise DocumentError("error converting YAML to JSON: yaml: unsupported complex map key") from None
     finally:
         loader.dispose()
-    return _as_object(_jsonable(data, _Budget(len(chunk))))
+    return _as_object(_bounded(data, len(chunk), values or ValueBudget()))
 
 
 def _reject_constant(name: str) -> object:
@@ -214,6 +281,6 @@ def split_json_stream(text: str) -> list[tuple[object, None] | tuple[None, Docum
         results.append((value, None))
 
 
-def json_object(value: object, size: int) -> dict[str, Any] | None:
+def json_object(value: object, size: int, values: ValueBudget | None = None) -> dict[str, Any] | None:
     """Normalise one decoded JSON value (from ``size`` bytes) like Go's float64 round trip; require an object."""
-    return _as_object(_jsonable(value, _Budget(size)))
+    return _as_object(_bounded(value, size, values or ValueBudget()))

@@ -13,6 +13,7 @@ every object we created listed in the inventory. Status is written only when it 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -147,7 +148,8 @@ class Reconciler:
         if isinstance(read, str):
             mr = await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, "CannotReadSecret", read)})
             return Outcome(error=read)
-        manifests, decoding_errors = decode_secrets(read)
+        # Decoding big (or hostile) data takes CPU seconds: off the event loop, other MRs keep being served.
+        manifests, decoding_errors = await asyncio.to_thread(decode_secrets, read)
         desired = build_desired(
             manifests,
             mr,

@@ -42,8 +42,20 @@ class RunOptions:
     """Field managers whose fields are hand edits; empty: the default set."""
 
 
+def log_without_locals() -> None:
+    """Render tracebacks without local variables.
+
+    structlog's default renderer prints every frame's locals with a traceback, and a reconcile's frames hold
+    Secret data (the Secrets read, the manifests decoded and applied): a crash would put them in the log.
+    """
+    processors = [p for p in structlog.get_config()["processors"] if not isinstance(p, structlog.dev.ConsoleRenderer)]
+    renderer = structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
+    structlog.configure(processors=[*processors, renderer])
+
+
 async def run_controller(options: RunOptions) -> None:
     """Run until cancelled (SIGTERM cancels it too)."""
+    log_without_locals()
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     if task is not None:
