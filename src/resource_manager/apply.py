@@ -41,6 +41,7 @@ from resource_manager.merge import (
     plan_apply,
 )
 from resource_manager.origin import ownership_conflict, release_patch
+from resource_manager.redact import redact
 from resource_manager.target_cache import (
     MRKey,
     Prefetched,
@@ -151,7 +152,7 @@ class Applier:
                 applied.append(desired.key)
             else:
                 log.info("apply failed", object=failure.name, origin=self.origin)
-                failures.append(failure)
+                failures.append(failure._replace(message=redact(failure.message, desired.obj)))
         return ApplyResult(applied, failures)
 
     async def _crd_not_established(self, obj: Obj, crds: Mapping[tuple[str, str], str]) -> Failure | None:

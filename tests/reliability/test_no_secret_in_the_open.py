@@ -1,7 +1,7 @@
 """A canary value in Secret data never reaches logs, Events, conditions or CLI output.
 
-Placements: in a managed Secret that applies fine (plain and base64), and in a document that cannot be
-decoded. The manager runs as users run it (every log level reaches its output); everything it and the CLIs
+Placements: in a managed Secret that applies fine (plain and base64), in a document that cannot be
+decoded, and in objects the API server rejects (its error messages quote the offending value). The manager runs as users run it (every log level reaches its output); everything it and the CLIs
 printed, the MRs (conditions included) and the namespace's Events are scanned.
 """
 
@@ -35,6 +35,9 @@ def _documents(namespace: str) -> dict[str, str]:
     return {
         "applies": f"apiVersion: v1\nkind: Secret\n{meta}data:\n  pw: {encoded}\nstringData:\n  token: {CANARY}\n",
         "undecodable": f"apiVersion: v1\nkind: Secret\n{meta}stringData:\n  token: {CANARY}\n  broken: [\n",
+        "rejected": f"apiVersion: v1\nkind: ConfigMap\n{meta}data:\n  token:\n    nested: {CANARY}\n",
+        "rejected-secret": f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: r\n  namespace: {namespace}\n"
+        f"stringData:\n  token: [{CANARY}]\n",
     }
 
 
@@ -49,6 +52,8 @@ async def test_a_canary_in_secret_data_appears_nowhere(cluster: Cluster, namespa
                 await client.create(managed_resource(name, namespace, [name]))
             await wait_applied(client, namespace, "applies", "ApplySucceeded")
             await wait_applied(client, namespace, "undecodable", "DecodingFailed")
+            await wait_applied(client, namespace, "rejected", "ApplyFailed")
+            await wait_applied(client, namespace, "rejected-secret", "ApplyFailed")
             cli = [
                 await asyncio.to_thread(
                     subprocess.run,
