@@ -64,6 +64,10 @@ def install_crds(kubeconfig: Path | None = KubeconfigOption) -> None:
 
 @app.command()
 def run(
+    config: Annotated[
+        Path | None,
+        typer.Option(help="GRM's ResourceManagerConfiguration file (resourcemanager.config.gardener.cloud/v1alpha1)."),
+    ] = None,
     kubeconfig: Annotated[
         Path | None, typer.Option(help="Kubeconfig of the source cluster (default: $KUBECONFIG).")
     ] = None,
@@ -71,33 +75,74 @@ def run(
         Path | None,
         typer.Option(envvar="TARGET_KUBECONFIG", help="Kubeconfig of the target cluster (default: the source)."),
     ] = None,
-    resource_class: Annotated[str, typer.Option("--class", help="Class of MRs to handle ('*' = all).")] = "resources",
+    resource_class: Annotated[str | None, typer.Option("--class", help="Class of MRs to handle ('*' = all).")] = None,
     namespace: Annotated[list[str] | None, typer.Option(help="Watch MRs only in this namespace (repeatable).")] = None,
-    cluster_id: Annotated[str, typer.Option(help="Origin prefix; '<cluster>' / '<default>' read it.")] = "",
-    workers: Annotated[int, typer.Option(min=1, help="Concurrent reconciles.")] = 5,
-    sync_period: Annotated[float, typer.Option(min=1.0, help="Seconds between resyncs of an MR.")] = 60.0,
-    leader_elect: Annotated[bool, typer.Option(help="Run only while holding a Lease.")] = False,
-    leader_election_namespace: Annotated[str, typer.Option(help="Namespace of the Lease.")] = "kube-system",
+    cluster_id: Annotated[str | None, typer.Option(help="Origin prefix; '<cluster>' / '<default>' read it.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Concurrent reconciles (default 5).")] = None,
+    sync_period: Annotated[
+        str | None, typer.Option(help="Resync of an MR after success: 30s, 1m, 1h (bare number: seconds).")
+    ] = None,
+    always_update: Annotated[
+        bool | None, typer.Option("--always-update/--no-always-update", help="Send every object every round.")
+    ] = None,
+    managed_by_label: Annotated[
+        str | None, typer.Option(help="Value of the resources.gardener.cloud/managed-by label (default gardener).")
+    ] = None,
+    qps: Annotated[float | None, typer.Option(help="Requests per second to each API server (default 100).")] = None,
+    burst: Annotated[int | None, typer.Option(help="Request burst to each API server (default 130).")] = None,
+    leader_elect: Annotated[
+        bool | None,
+        typer.Option("--leader-elect/--no-leader-elect", help="Run only while holding a Lease (default on)."),
+    ] = None,
+    leader_election_id: Annotated[
+        str | None, typer.Option(help="Name of the Lease (default gardener-resource-manager).")
+    ] = None,
+    leader_election_namespace: Annotated[
+        str | None, typer.Option(help="Namespace of the Lease (default: the Pod's namespace, else kube-system).")
+    ] = None,
+    metrics_bind_address: Annotated[
+        str | None, typer.Option(help="HOST:PORT of /metrics (default 127.0.0.1:8080; port 0: any free port).")
+    ] = None,
+    health_bind_address: Annotated[
+        str | None, typer.Option(help="HOST:PORT of /healthz and /readyz (default 127.0.0.1:8081).")
+    ] = None,
+    log_level: Annotated[str | None, typer.Option(help="debug, info (default) or error.")] = None,
+    log_format: Annotated[str | None, typer.Option(help="json (default) or text.")] = None,
 ) -> None:
-    """Run the ManagedResource controller until Ctrl-C / SIGTERM."""
+    """Run the ManagedResource controller until Ctrl-C / SIGTERM (configuration errors: exit code 2)."""
     import aiohttp
 
     from kubecore import KubeError
-    from resource_manager.run import RunOptions, run_controller
+    from resource_manager.configuration import ConfigError
+    from resource_manager.run import configuration, run_controller
 
-    options = RunOptions(
-        kubeconfig=kubeconfig,
-        target_kubeconfig=target_kubeconfig,
-        resource_class=resource_class,
-        namespaces=tuple(namespace or ()),
-        cluster_id=cluster_id,
-        workers=workers,
-        sync_period=sync_period,
-        leader_elect=leader_elect,
-        lease_namespace=leader_election_namespace,
-    )
+    flags = {
+        "sourceClientConnection.kubeconfig": kubeconfig,
+        "targetClientConnection.kubeconfig": target_kubeconfig,
+        "controllers.resourceClass": resource_class,
+        "sourceClientConnection.namespaces": namespace,
+        "controllers.clusterID": cluster_id,
+        "controllers.managedResource.concurrentSyncs": workers,
+        "controllers.managedResource.syncPeriod": sync_period,
+        "controllers.managedResource.alwaysUpdate": always_update,
+        "controllers.managedResource.managedByLabelValue": managed_by_label,
+        "sourceClientConnection.qps": qps,
+        "sourceClientConnection.burst": burst,
+        "leaderElection.leaderElect": leader_elect,
+        "leaderElection.resourceName": leader_election_id,
+        "leaderElection.resourceNamespace": leader_election_namespace,
+        "server.metrics": metrics_bind_address,
+        "server.healthProbes": health_bind_address,
+        "logLevel": log_level,
+        "logFormat": log_format,
+    }
     try:
-        asyncio.run(run_controller(options))
+        settings = configuration(config, flags)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        asyncio.run(run_controller(settings))
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C / SIGTERM: a clean stop
         pass
     except (KubeError, aiohttp.ClientError, OSError) as exc:

@@ -22,7 +22,7 @@ from devcluster.cluster import Cluster, ClusterError
 DEMO_DIR = Path(".devcluster/demo")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 APPLIED = '{.status.conditions[?(@.type=="ResourcesApplied")].status}'
-SYNC_PERIOD = "60"
+SYNC_PERIOD = "1m"
 
 
 class DemoError(Exception):
@@ -50,7 +50,15 @@ def _applied_check(cluster: Cluster, name: str) -> Callable[[], bool]:
 def _start_manager(cluster: Cluster) -> subprocess.Popen[bytes]:
     log_file = (DEMO_DIR / "manager.log").open("ab")
     command = [str(Path(sys.executable).with_name("resource-manager")), "run", "--kubeconfig", str(cluster.kubeconfig)]
-    return subprocess.Popen([*command, "--sync-period", SYNC_PERIOD], stdout=log_file, stderr=subprocess.STDOUT)
+    command += [
+        "--sync-period",
+        SYNC_PERIOD,
+        "--metrics-bind-address",
+        "127.0.0.1:0",
+        "--health-bind-address",
+        "127.0.0.1:0",
+    ]
+    return subprocess.Popen([*command, "--log-format", "text"], stdout=log_file, stderr=subprocess.STDOUT)
 
 
 def _show(cluster: Cluster, title: str, *args: str) -> None:

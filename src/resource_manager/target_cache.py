@@ -157,6 +157,8 @@ class TargetCache:
         self.on_drift: Callable[[MRKey], None] = lambda _: None
         """Called with the owning MR when an object lost a value we applied or was deleted (the manager
         routes it to the work queue's priority lane)."""
+        self.always_update = False
+        """GRM's ``alwaysUpdate``: send every object on every round, even when nothing changed."""
         self.on_health: Callable[[MRKey], None] = lambda _: None
         """Called with the owning MR when an object's (or a generated object's) kstatus changed."""
         self._watches: dict[Kind, _Watch] = {}
@@ -294,6 +296,8 @@ class TargetCache:
         """Whether ``plan`` needs no request (spec §10.2): we want what we last applied, and the live
         object still carries the body (unchanged since our write, or every value still there) and none
         of the keys to remove. If so the live object counts as verified."""
+        if self.always_update:
+            return False
         record = self._records.get(rk)
         if record is None or record.intent != intent or plan.body is None:
             return not write_needed(plan, seen.live, None)  # no record: always written (plan.body set)
