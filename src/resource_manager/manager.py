@@ -323,7 +323,7 @@ class Manager:
             if failed
             else {"requeue_after": outcome.requeue_after}
         )
-        log.info("reconciled", mr=f"{namespace}/{name}", result=result, seconds=round(seconds, 3), **detail)
+        log.info("reconcile", mr=f"{namespace}/{name}", result=result, seconds=round(seconds, 3), **detail)
         if failed:
             metrics.RECONCILE_ERRORS.labels(metrics.CONTROLLER).inc()
             self.queue.add_rate_limited(key)

@@ -84,7 +84,7 @@ async def _client(stack: contextlib.AsyncExitStack, connection: Connection, name
     return await stack.enter_async_context(Client(config, name=name, qps=connection.qps, burst=connection.burst))
 
 
-def _probes(source: Client, manager: Manager, elector: LeaderElector | None) -> tuple[list[Probe], list[Probe]]:
+def probes(source: Client, manager: Manager, elector: LeaderElector | None) -> tuple[list[Probe], list[Probe]]:
     async def leader_election() -> str | None:
         if elector is None or elector.healthy(asyncio.get_running_loop().time()):
             return None
@@ -169,7 +169,7 @@ async def run_controller(config: Configuration) -> None:
             if election.enabled
             else None
         )
-        liveness, readiness = _probes(source, manager, elector)
+        liveness, readiness = probes(source, manager, elector)
         runner, bound = await serve(app(liveness, readiness), [config.metrics, config.health_probes])
         stack.push_async_callback(runner.cleanup)
         log.info(
