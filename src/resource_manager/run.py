@@ -29,6 +29,7 @@ from kubecore.leaderelection import LeaderElector
 from resource_manager import logs, metrics
 from resource_manager.configuration import KIND, ConfigError, Configuration, Connection, build, parse_address
 from resource_manager.crd import CRD_NAME, MR_API_VERSION, MR_KIND
+from resource_manager.garbage_collector import GarbageCollector
 from resource_manager.manager import Manager, resolve_cluster_id
 from resource_manager.reconciler import Reconciler, Settings
 from resource_manager.recorder import Recorder
@@ -185,19 +186,32 @@ async def run_controller(config: Configuration) -> None:
             leader_election=f"{elector.lease_namespace}/{elector.lease_name}" if elector else "off",
         )
         await manager.sync_caches()
+        collector = GarbageCollector(target, config.garbage_collector_sync_period) if config.garbage_collector else None
         if elector is None:
-            await manager.run()
+            await _work(manager, collector)
             return
         leader = metrics.LEADER.labels(election.name)
         try:
-            await elector.run(lambda: _lead(manager, leader))
+            await elector.run(lambda: _lead(manager, collector, leader))
         finally:
             leader.set(0)
 
 
-async def _lead(manager: Manager, leader: Gauge) -> None:
+async def _lead(manager: Manager, collector: GarbageCollector | None, leader: Gauge) -> None:
     leader.set(1)
-    await manager.run()
+    await _work(manager, collector)
+
+
+async def _work(manager: Manager, collector: GarbageCollector | None) -> None:
+    """The manager, and the garbage collector beside it while the manager runs."""
+    collecting = asyncio.create_task(collector.run()) if collector is not None else None
+    try:
+        await manager.run()
+    finally:
+        if collecting is not None:
+            collecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await collecting
 
 
 class CrdMissing(KubeError):
