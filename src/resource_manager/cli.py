@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from devcluster.cli import app as dev_cluster_app
+from resource_manager.render_command import render_cmd
+from resource_manager.status_command import status_cmd
 
 if TYPE_CHECKING:
     from kubecore import Client
@@ -147,6 +149,10 @@ def run(
         pass
     except (KubeError, aiohttp.ClientError, OSError) as exc:
         raise _fail(str(exc) or type(exc).__name__) from None
+
+
+app.command("render")(render_cmd)
+app.command("status")(status_cmd)
 
 
 @app.command()

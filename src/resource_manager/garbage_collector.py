@@ -22,11 +22,10 @@ import aiohttp
 import structlog
 
 from kubecore import Client, KubeError, NoMatchError, NotFound
+from resource_manager.references import LABEL, Ref, references
 
 log = structlog.get_logger("resource_manager.garbage_collector")
 
-LABEL = "resources.gardener.cloud/garbage-collectable-reference"
-REFERENCE_PREFIX = "reference.resources.gardener.cloud/"
 MINIMUM_AGE = 600.0
 """GRM's ``MinimumObjectLifetime``."""
 CANDIDATES = (("v1", "Secret", "secret"), ("v1", "ConfigMap", "configmap"))
@@ -40,22 +39,6 @@ REFERRERS = (
     ("resources.gardener.cloud/v1alpha1", "ManagedResource"),
     ("monitoring.coreos.com/v1", "Prometheus"),
 )
-
-Ref = tuple[str, str, str]
-"""(``secret``/``configmap``, namespace, name)."""
-
-
-def references(referrer: Mapping[str, Any]) -> set[Ref]:
-    """What one referrer's annotations name: keys ``<prefix><kind>-<suffix>`` (exactly one ``-``)."""
-    meta = referrer.get("metadata") or {}
-    found: set[Ref] = set()
-    for key, value in (meta.get("annotations") or {}).items():
-        if not key.startswith(REFERENCE_PREFIX) or not value:
-            continue
-        parts = key.removeprefix(REFERENCE_PREFIX).split("-")
-        if len(parts) == 2 and parts[0] in ("secret", "configmap"):
-            found.add((parts[0], meta.get("namespace") or "", str(value)))
-    return found
 
 
 def _age(meta: Mapping[str, Any], now: datetime) -> float:

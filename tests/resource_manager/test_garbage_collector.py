@@ -10,8 +10,9 @@ import pytest
 
 from devcluster import Cluster
 from kubecore import Client, NotFound, load_kubeconfig
-from resource_manager.garbage_collector import LABEL, GarbageCollector, collectable, references
+from resource_manager.garbage_collector import GarbageCollector, collectable
 from resource_manager.install import install_crds
+from resource_manager.references import LABEL, annotation_key, references
 from tests.resource_manager.controller_harness import MR, managed_resource, secret
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -72,7 +73,7 @@ async def test_a_secret_the_mr_moved_away_from_is_deleted_the_new_one_stays(clie
         body["metadata"].update(labelled if name != "unlabelled-v0" else {})
         await client.create(body)
     mr = managed_resource("app", namespace, ["objects-v2"])
-    mr["metadata"]["annotations"] = {"reference.resources.gardener.cloud/secret-1234abcd": "objects-v2"}
+    mr["metadata"]["annotations"] = {annotation_key("secret", "objects-v2"): "objects-v2"}
     mr["spec"]["class"] = "nobody"  # no controller in this test: only the collector looks at it
     await client.create(mr)
     collector = GarbageCollector(client, period=3600, minimum_age=0)
