@@ -11,10 +11,10 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -23,6 +23,7 @@ import yaml
 from resource_manager.configuration import API_VERSION, KIND
 from tests.kubecore.waiting import until
 
+T = TypeVar("T")
 CLI = str(Path(sys.executable).parent / "resource-manager")
 Line = dict[str, Any]
 
@@ -136,15 +137,16 @@ def _without_kubeconfig_overrides() -> dict[str, str]:
 
 
 async def eventually(
-    what: str, value: Callable[[], Any], predicate: Callable[[Any], bool], seconds: float = 30.0
-) -> Any:
-    """Poll the async ``value()`` until ``predicate`` holds; return the value."""
-    seen: list[Any] = []
-
-    async def check() -> bool:
-        await asyncio.sleep(0.2)  # an HTTP scrape or API call per poll: do not hammer
-        seen.append(await value())
-        return predicate(seen[-1])
-
-    await until(what, check, seconds)
-    return seen[-1]
+    what: str, value: Callable[[], Awaitable[T]], predicate: Callable[[T], bool], seconds: float = 30.0
+) -> T:
+    """Poll the async ``value()`` every 0.2 s (an HTTP scrape or API call per poll) until ``predicate``
+    holds; return the value, or fail after ``seconds`` showing the last one."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        current = await value()
+        if predicate(current):
+            return current
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {seconds} s waiting for {what}; last value: {current!r}")
+        await asyncio.sleep(0.2)
