@@ -4,7 +4,9 @@ replicas hand over through the Lease (real processes against the real control pl
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import dataclasses
 import signal
 import time
@@ -20,7 +22,7 @@ from kubecore import Client, NotFound, load_kubeconfig
 from resource_manager.configuration import Endpoint
 from resource_manager.install import install_crds
 from resource_manager.manager import Manager
-from resource_manager.reconciler import Reconciler
+from resource_manager.reconciler import Outcome, Reconciler
 from resource_manager.run import probes
 from resource_manager.server import app, serve
 from tests.kubecore.tcpproxy import running_proxy
@@ -335,3 +337,49 @@ async def test_readyz_needs_synced_caches_and_a_reachable_api_server(cluster: Cl
         finally:
             await manager.close()
             await runner.cleanup()
+
+
+class SlowReconciler(Reconciler):
+    """The real reconciler, but each round first waits on a gate: a reconcile is in flight for sure."""
+
+    def __init__(self, client: Client) -> None:
+        super().__init__(client, client)
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+        self.finished: list[str] = []
+
+    async def reconcile(self, namespace: str, name: str, secrets: Any) -> Outcome:
+        self.entered.set()
+        await self.gate.wait()
+        outcome = await super().reconcile(namespace, name, secrets)
+        self.finished.append(name)
+        return outcome
+
+
+async def test_graceful_stop_finishes_the_reconcile_in_flight(client: Client, namespace: str) -> None:
+    reconciler = SlowReconciler(client)
+    manager = Manager(client, reconciler, namespaces=[namespace], workers=1)
+    running = asyncio.create_task(manager.run())
+    await create_mr(client, "inflight", namespace, configmap("inflight", namespace))
+    await asyncio.wait_for(reconciler.entered.wait(), 30)
+    stopping = asyncio.create_task(manager.stop(grace=30))
+    await asyncio.sleep(0.5)
+    assert not stopping.done() and not running.done()  # waiting for the reconcile in flight
+    reconciler.gate.set()
+    await asyncio.wait_for(stopping, 30)
+    await asyncio.wait_for(running, 30)  # run() returns on its own once drained
+    assert reconciler.finished == ["inflight"]
+    assert await client.get("v1", "ConfigMap", "inflight", namespace=namespace)  # its apply completed
+    await _delete_mrs_with(client, namespace)
+
+
+async def _delete_mrs_with(client: Client, namespace: str) -> None:
+    """Delete the test's MRs with a manager running (their finalizer must be removed)."""
+    manager = Manager(client, Reconciler(client, client), namespaces=[namespace], workers=1)
+    running = asyncio.create_task(manager.run())
+    try:
+        await _delete_mrs(client, [namespace])
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
