@@ -39,6 +39,7 @@ from tests.resource_manager.manager_process import ManagerProcess, config_file, 
 pytestmark = pytest.mark.cluster
 
 SECRET_MARKER = "s3cr3t-value-never-logged"
+GRM_FILE = Path(__file__).parent / "data" / "grm-componentconfig.yaml"
 
 
 @pytest.fixture
@@ -383,3 +384,24 @@ async def _delete_mrs_with(client: Client, namespace: str) -> None:
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await running
+
+
+async def test_a_grm_configuration_file_runs_unchanged(cluster: Cluster, client: Client, namespace: str) -> None:
+    """GRM's file as is (flags only move the ports, the Lease and the watched namespace into the test's)."""
+    flags = [
+        *("--kubeconfig", str(cluster.kubeconfig), "--leader-election-namespace", namespace, "--namespace", namespace),
+        *("--metrics-bind-address", "127.0.0.1:0", "--health-bind-address", "127.0.0.1:0", "--log-format", "json"),
+    ]
+    async with running_manager(GRM_FILE, *flags) as manager:
+        await manager.wait_logged("acquired lease")
+        await create_mr(client, "from-grm-config", namespace, configmap("from-grm-config", namespace))
+        await wait_applied(client, namespace, "from-grm-config")
+        await _delete_mrs(client, [namespace])
+    assert manager.process.returncode == 0
+    warnings = [line["event"] for line in manager.lines if line.get("level") == "warning"]
+    assert warnings == [
+        "configuration: server.webhooks: this manager serves no webhooks; ignored",
+        "configuration: controllers.kubeletCSRApprover: not implemented by this manager; ignored",
+        "configuration: webhooks.crdDeletionProtection: not implemented by this manager; ignored",
+        "configuration: webhooks.seccompProfile: not implemented by this manager; ignored",
+    ]
