@@ -1,27 +1,48 @@
 # The two commands of the README: `make demo` and `make test`. Everything else is set-up they depend on.
+# Supported Pythons: 3.11 (PYTHON, the development venv and the whole suite) to 3.13 (NEWEST_PYTHON,
+# the pure tests and the install smoke test); LOWER: the oldest dependency versions we allow.
 PYTHON ?= python3.11
+# pyenv keeps 3.13 outside PATH (its shim refuses while 3.11 is the global version)
+NEWEST_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) python3.13)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NEWEST := .venv-newest
+LOWER := .venv-lower
+EXTRAS := test,cel,zstd
 
-.PHONY: demo test lint typecheck control-plane helm image deploy clean
+.PHONY: demo test test-newest test-lower-bounds lint typecheck control-plane helm image deploy dists clean
 
 $(STAMP): pyproject.toml
-	scripts/check-tools.sh
+	PYTHON=$(PYTHON) NEWEST_PYTHON=$(NEWEST_PYTHON) scripts/check-tools.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,$(EXTRAS)]'
 	touch $(STAMP)
 
+$(NEWEST)/.installed: pyproject.toml $(STAMP)
+	test -x $(NEWEST)/bin/python || $(NEWEST_PYTHON) -m venv $(NEWEST)
+	$(NEWEST)/bin/pip install --quiet --upgrade pip
+	$(NEWEST)/bin/pip install --quiet -e '.[dev,$(EXTRAS)]'
+	touch $@
+
+# every dependency at the lower bound pyproject.toml allows (scripts/dists.py lower-bounds)
+$(LOWER)/.installed: pyproject.toml $(STAMP)
+	test -x $(LOWER)/bin/python || $(PYTHON) -m venv $(LOWER)
+	$(LOWER)/bin/pip install --quiet --upgrade pip
+	$(BIN)/python scripts/dists.py lower-bounds > $(LOWER)/constraints.txt
+	$(LOWER)/bin/pip install --quiet -e '.[$(EXTRAS)]' -c $(LOWER)/constraints.txt
+	touch $@
+
 control-plane: $(STAMP)
-	$(BIN)/resource-manager dev-cluster build
+	$(BIN)/rm-dev dev-cluster build
 
 # helm (for the chart tests) is built from its Go module like the control plane, and cached the same way.
 helm: $(STAMP)
 	$(BIN)/python -m devcluster.helm
 
 # The container image; needs podman or docker (IMAGE overrides the name).
-IMAGE ?= resource-manager:$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+IMAGE ?= resource-manager:$(shell sed -n 's/^VERSION = "\(.*\)"/\1/p' src/kubecore/version.py)
 image:
 	@command -v podman >/dev/null && builder=podman || { command -v docker >/dev/null && builder=docker; } \
 	  || { echo "make image needs podman or docker; none is installed" >&2; exit 1; }; \
@@ -32,16 +53,27 @@ deploy: helm
 	scripts/render-deploy.sh
 
 demo: control-plane
-	$(BIN)/resource-manager demo
+	$(BIN)/rm-dev demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck control-plane helm
+test: lint typecheck control-plane helm $(NEWEST)/.installed $(LOWER)/.installed
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-newest test-lower-bounds
+
+test-newest: $(NEWEST)/.installed control-plane
+	$(NEWEST)/bin/pytest -m "not cluster or smoke"
+
+test-lower-bounds: $(LOWER)/.installed
+	$(LOWER)/bin/pytest -m "not cluster"
+
+dists: $(STAMP)
+	$(BIN)/python scripts/dists.py build dist
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .devcluster
+	rm -rf $(VENV) $(NEWEST) $(LOWER) dist .mypy_cache .ruff_cache .pytest_cache .devcluster

@@ -6,9 +6,11 @@ benchmark's own watch reports when the object carries the desired value again. L
 *before* the edit request is sent (so it includes the edit's own round trip) to the watch event.
 
 Cases (`--samples` each): a ConfigMap's data (metadata-only watch: the change is noticed by its
-resourceVersion, then read), a Role's rules (full watch: noticed by comparing with what we applied), a
-ConfigMap deleted (re-created). Each case runs quiet and again while every MR is re-enqueued on the
-normal lane every 0.5 s (a permanent full resync), to show drift is not queued behind resyncs.
+resourceVersion, then read), a data key added to a ConfigMap under kubectl's field manager
+`kubectl-patch` (a hand edit: taken over, then removed by the apply), a Role's rules (full watch:
+noticed by comparing with what we applied), a ConfigMap deleted (re-created). Each case runs quiet and
+again while every MR is re-enqueued on the normal lane every 0.5 s (a permanent full resync), to show
+drift is not queued behind resyncs.
 
 Run: `.venv/bin/python benchmarks/controller_drift.py [--dir CLUSTER_DIR] [--mrs 100] [--per-mr 20] [--samples 100]`
 """
@@ -117,6 +119,12 @@ async def run_cases(editor: Client, manager: Manager, source: str, target: str, 
                     edit = editor.patch("v1", "ConfigMap", name, {"data": {"v": "edited"}}, namespace=target)
                     latencies.append(await sample(seen, f"{target}/{name}", lambda o: o["data"]["v"] != "edited", edit))
                 report(f"ConfigMap data edited{label}", latencies)
+                latencies = []
+                for name in rng.sample(configmaps, n):  # a hand edit: kubectl patch adds a key
+                    added = {"data": {"added": "x"}}
+                    edit = editor.patch("v1", "ConfigMap", name, added, namespace=target, field_manager="kubectl-patch")
+                    latencies.append(await sample(seen, f"{target}/{name}", lambda o: "added" not in o["data"], edit))
+                report(f"ConfigMap key added by kubectl patch{label}", latencies)
                 latencies = []
                 for name in rng.sample(configmaps, n):
                     gone = editor.delete("v1", "ConfigMap", name, namespace=target)

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 from devcluster.versions import GO_TOOLCHAIN, KUBERNETES_VERSION, KWOK_VERSION
@@ -28,10 +29,11 @@ class BuildError(Exception):
 
 
 def source_dir() -> Path:
-    """The `controlplane/` Go sources of this checkout (the package is installed editable from it)."""
-    here = Path(__file__).resolve().parents[2] / "controlplane"
+    """The `controlplane/` Go sources: package data of `devcluster` (a link to the repository's
+    `controlplane/` in a checkout, a copy in the built distribution)."""
+    here = Path(str(resources.files("devcluster"))) / "controlplane"
     if not (here / "kube" / "go.mod").is_file():
-        raise BuildError(f"Go sources of the control plane not found at {here}: run from a repository checkout")
+        raise BuildError(f"Go sources of the control plane not found at {here}: reinstall resource-manager-dev")
     return here
 
 
@@ -98,8 +100,11 @@ def ensure_binaries(progress: bool = True) -> Path:
         log = target.parent / f"{target.name}.build.log"
         log.unlink(missing_ok=True)
         if progress:
-            print(f"building the control plane ({KUBERNETES_VERSION}, kwok {KWOK_VERSION}); log: {log}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"building the control plane ({KUBERNETES_VERSION}, kwok {KWOK_VERSION}); log: {log}",
+                file=sys.stderr,
+                flush=True,
+            )
         try:
             _go_build(src / "kube", staging, ["./cmd/..."], log)
             _go_build(src / "kwok", staging, ["sigs.k8s.io/kwok/cmd/kwok"], log)
@@ -107,4 +112,3 @@ def ensure_binaries(progress: bool = True) -> Path:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return target
-

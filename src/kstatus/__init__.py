@@ -3,12 +3,23 @@
 `compute`, `augment` and `aggregate` are pure functions over plain dicts.  The names below are
 loaded on first use (PEP 562), so that `kstatus --help`, which imports this package, stays fast;
 typer, rich and the CEL engine are only imported where they are used.
+
+The pure core may be compiled with mypyc (`scripts/kstatus_native.py`); the extension modules then
+sit beside the `.py` files and Python prefers them.  `KSTATUS_PURE=1` in the environment makes this
+package load its `.py` modules anyway (to test or debug the interpreted code).
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from importlib import import_module
+from importlib.machinery import SOURCE_SUFFIXES, FileFinder, SourceFileLoader
 from typing import TYPE_CHECKING, Any
+
+if os.environ.get("KSTATUS_PURE"):
+    for _directory in __path__:  # this package's own directory: find only source modules in it
+        sys.path_importer_cache[_directory] = FileFinder(_directory, (SourceFileLoader, SOURCE_SUFFIXES))
 
 if TYPE_CHECKING:
     from kstatus.aggregation import aggregate as aggregate
@@ -52,6 +63,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    # kubecore.lazy does the same for kubecore; the pure core imports nothing outside the standard library
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'kstatus' has no attribute {name!r}")

@@ -1,44 +1,44 @@
 """The `kstatus` command line (typer): argument parsing only; the work is in lazily imported modules.
 
-Exit codes: 0 every object Current, 1 any Failed, 2 any other status, 3 bad input (one line on
-stderr, never a traceback).  Usage errors are bad input too, hence exit 3 rather than click's 2.
-Commands are added to `app`; `status` is built to grow positional TYPE/NAME arguments and
-`--live` later, and a `wait` command can sit beside it.
+The convention (exit codes, `-h`, `--version`, `completion`, help layout, one-line errors) is
+`kubecore.cli`'s, shared with `resource-manager`: exit 0 when every object is Current (wait:
+reached), 1 when not (wait: failed or timed out), 2 on a usage error (flags, arguments,
+manifests, rules file), 3 on a cluster error.
 """
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from kstatus.live.cli import (
+    AllNamespacesOption,
+    AllOption,
+    ClusterFlags,
     ContextOption,
     KubeconfigOption,
     LiveOption,
     NamespaceOption,
+    SelectorOption,
+    Targets,
     TargetsArgument,
     WaitFor,
-    WaitOutput,
 )
+from kubecore.cli import App, run_app
 
-BAD_INPUT = 3
+EXIT_CODES_HELP = "Exit codes: 0 {ok}, 1 {not_ok}, 2 usage error, 3 cluster error."
 
-app = typer.Typer(
-    name="kstatus",
-    help="Compute the kstatus status (Current, InProgress, Failed, ...) of Kubernetes objects.",
-    rich_markup_mode=None,  # rich-formatted help costs ~100 ms of imports on every --help
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+app = App("kstatus", help="Compute the kstatus status (Current, InProgress, Failed, ...) of Kubernetes objects.")
 
 
 class OutputFormat(StrEnum):
     table = "table"
+    wide = "wide"
     json = "json"
     yaml = "yaml"
+    name = "name"
 
 
 class JobsMode(StrEnum):
@@ -55,12 +55,15 @@ FilenameOption = Annotated[
         help="Manifest file, directory of manifests, or - for stdin (repeatable).",
     ),
 ]
-OutputOption = Annotated[OutputFormat, typer.Option("-o", "--output", help="Output format.")]
+OutputOption = Annotated[
+    OutputFormat, typer.Option("-o", "--output", metavar="table|wide|json|yaml|name", help="Output format.")
+]
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="A custom resource its controller has not observed yet is InProgress.")
 ]
 JobsOption = Annotated[
-    JobsMode, typer.Option("--jobs", help="'complete': a Job is Current only once it has completed.")
+    JobsMode,
+    typer.Option("--jobs", metavar="default|complete", help="'complete': a Job is Current only once it has completed."),
 ]
 ExtendedOption = Annotated[
     bool,
@@ -71,16 +74,38 @@ RulesOption = Annotated[
 ]
 
 
-@app.callback()
-def kstatus() -> None:
-    """Compute the kstatus status (Current, InProgress, Failed, ...) of Kubernetes objects."""
+class PdbMode(StrEnum):
+    default = "default"
+    observed = "observed"
 
 
-@app.command("status")
+PdbOption = Annotated[
+    PdbMode,
+    typer.Option(
+        "--pdb", metavar="default|observed", help="'observed': a PodDisruptionBudget is Current once observed."
+    ),
+]
+EndpointsOption = Annotated[
+    bool,
+    typer.Option("--endpoints", help="Live: a Service with a selector is Current once an endpoint is ready."),
+]
+BudgetsOption = Annotated[
+    bool,
+    typer.Option("--budgets", help="Live: a Deployment/StatefulSet is Current once its Pods meet their PDBs."),
+]
+
+
+@app.command(
+    "status",
+    epilog=EXIT_CODES_HELP.format(ok="every object is Current", not_ok="any object is not Current"),
+)
 def status_command(
     targets: TargetsArgument = None,
     filename: FilenameOption = None,
     live: LiveOption = False,
+    selector: SelectorOption = None,
+    all_: AllOption = False,
+    all_namespaces: AllNamespacesOption = False,
     namespace: NamespaceOption = None,
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
@@ -89,33 +114,54 @@ def status_command(
     jobs: JobsOption = JobsMode.default,
     extended: ExtendedOption = False,
     rules: RulesOption = None,
+    pdb: PdbOption = PdbMode.default,
+    endpoints: EndpointsOption = False,
+    budgets: BudgetsOption = False,
 ) -> None:
-    """Compute the status of the objects in manifests (offline), or in the cluster (TYPE/NAME, --live)."""
-    from kstatus.status_command import BadInput, options_from_flags, run_offline_status
+    """Compute the status of the objects in manifests (offline), or in the cluster (TYPE/NAME, -l,
+    --all, -A, or -f with --live)."""
+    from kstatus.status_command import options_from_flags, run_offline_status
 
-    try:
-        if targets or live:
-            from kstatus.live.cli import ClusterFlags, run_live_status
+    chosen = Targets(tuple(targets or ()), tuple(filename or ()), selector, all_, all_namespaces)
+    options = options_from_flags(
+        strict=strict,
+        jobs=jobs.value,
+        extended=extended,
+        rules=rules,
+        pdb=pdb.value,
+        endpoints=endpoints,
+        budgets=budgets,
+    )
+    if chosen.args or chosen.selecting or live:
+        from kstatus.live.cli import run_live_status
 
-            options = options_from_flags(strict=strict, jobs=jobs.value, extended=extended, rules=rules)
-            flags = ClusterFlags(kubeconfig, context, namespace)
-            code = run_live_status(targets or [], filename or [], flags, output.value, options)
-        else:
-            code = run_offline_status(
-                filename or [], output.value, strict=strict, jobs=jobs.value, extended=extended, rules=rules
-            )
-    except BadInput as err:
-        fail(str(err))
+        code = run_live_status(chosen, ClusterFlags(kubeconfig, context, namespace), output.value, options)
+    else:
+        code = run_offline_status(chosen.filenames, output.value, options)
     raise typer.Exit(code)
 
 
-@app.command("wait")
+@app.command(
+    "wait",
+    epilog=EXIT_CODES_HELP.format(
+        ok="every object reached the state", not_ok="an object failed (--fail-fast) or timed out"
+    ),
+)
 def wait_command(
+    targets: TargetsArgument = None,
     filename: FilenameOption = None,
-    wait_for: Annotated[WaitFor, typer.Option("--for", help="Wait until Current, or until deleted.")] = WaitFor.current,
-    timeout: Annotated[str, typer.Option("--timeout", help="Give up after this long (Go duration).")] = "5m",
+    selector: SelectorOption = None,
+    all_: AllOption = False,
+    all_namespaces: AllNamespacesOption = False,
+    wait_for: Annotated[
+        WaitFor,
+        typer.Option("--for", metavar="current|delete", help="Wait until Current, or until deleted ('deleted' too)."),
+    ] = WaitFor.current,
+    timeout: Annotated[
+        str, typer.Option("--timeout", metavar="DURATION", help="Give up after this long (30s, 5m, 1h).")
+    ] = "5m",
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first Failed resource.")] = False,
-    output: Annotated[WaitOutput, typer.Option("-o", "--output", help="Output format.")] = WaitOutput.table,
+    output: OutputOption = OutputFormat.table,
     namespace: NamespaceOption = None,
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
@@ -123,43 +169,35 @@ def wait_command(
     jobs: JobsOption = JobsMode.default,
     extended: ExtendedOption = False,
     rules: RulesOption = None,
+    pdb: PdbOption = PdbMode.default,
+    endpoints: EndpointsOption = False,
+    budgets: BudgetsOption = False,
 ) -> None:
-    """Wait for the objects of the manifests; exit 0 reached, 1 failed, 2 timed out, 3 bad input or cluster error."""
-    from kstatus.live.cli import ClusterFlags, run_wait
-    from kstatus.status_command import BadInput, options_from_flags
+    """Wait until the objects (TYPE/NAME, -l, --all, -A or manifests) are Current, or deleted."""
+    from kstatus.live.cli import run_wait
+    from kstatus.status_command import options_from_flags
 
-    try:
-        options = options_from_flags(strict=strict, jobs=jobs.value, extended=extended, rules=rules)
-        code = run_wait(
-            filename or [],
-            ClusterFlags(kubeconfig, context, namespace),
-            wait_for=wait_for.value,
-            timeout=timeout,
-            fail_fast=fail_fast,
-            output=output.value,
-            options=options,
-        )
-    except BadInput as err:
-        fail(str(err))
+    options = options_from_flags(
+        strict=strict,
+        jobs=jobs.value,
+        extended=extended,
+        rules=rules,
+        pdb=pdb.value,
+        endpoints=endpoints,
+        budgets=budgets,
+    )
+    code = run_wait(
+        Targets(tuple(targets or ()), tuple(filename or ()), selector, all_, all_namespaces),
+        ClusterFlags(kubeconfig, context, namespace),
+        wait_for=wait_for.value,
+        timeout=timeout,
+        fail_fast=fail_fast,
+        output=output.value,
+        options=options,
+    )
     raise typer.Exit(code)
 
 
-def fail(message: str) -> None:
-    """Bad input: one line on stderr and exit 3."""
-    print(f"error: {message}", file=sys.stderr)
-    raise typer.Exit(BAD_INPUT)
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point; maps usage errors to exit code 3."""
-    from typer._click.exceptions import ClickException  # typer vendors click; its errors live here
-
-    command = typer.main.get_command(app)
-    try:
-        code = command.main(args=argv, prog_name="kstatus", standalone_mode=False)
-    except ClickException as err:
-        print(f"error: {err.format_message()}", file=sys.stderr)
-        sys.exit(BAD_INPUT)
-    except typer.Abort:
-        sys.exit(130)
-    sys.exit(code if isinstance(code, int) else 0)
+    """Console entry point."""
+    run_app(app, "kstatus", argv)

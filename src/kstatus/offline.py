@@ -1,8 +1,8 @@
 """Objects in, status records out: the pure core of `kstatus status -f` (no cluster, no I/O).
 
-A record is a plain dict (identity, status, message, conditions) so that the table, JSON and YAML
-renderers, and a later live mode, all share it.  A `ComputeError` becomes status Unknown with the
-error as its message, as the upstream readers do.
+A record is a plain dict (identity, status, message, conditions, generated resources) so that
+every output format, offline and live, shares one shape (`generated` is empty offline).  A
+`ComputeError` becomes status Unknown with the error as its message, as the upstream readers do.
 """
 
 from __future__ import annotations
@@ -43,18 +43,19 @@ def status_records(objects: Iterable[dict[str, Any]], options: Options, now: dat
         try:
             result = compute(obj, options=options, now=now)
         except ComputeError as err:
-            record.update(status=Status.UNKNOWN.value, message=str(err), conditions=[])
+            record.update(status=Status.UNKNOWN.value, message=str(err), conditions=[], generated=[])
         else:
             record.update(
                 status=result.status.value,
                 message=result.message,
                 conditions=[condition._asdict() for condition in result.conditions],
+                generated=[],
             )
         records.append(record)
     return records
 
 
 def exit_code(records: Iterable[Record]) -> int:
-    """0 when every object is Current, 1 when any has Failed, 2 otherwise."""
+    """0 when every object is Current, 1 otherwise (the CLI convention: the goal was not reached)."""
     overall = aggregate((record["status"] for record in records), Status.CURRENT)
-    return {Status.CURRENT: 0, Status.FAILED: 1}.get(overall, 2)
+    return 0 if overall == Status.CURRENT else 1

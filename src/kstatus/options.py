@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from kstatus.result import Result
 from kstatus.rules_core import CORE_RULES, Rule
-from kstatus.rules_extended import COMPLETE_JOB_RULES, EXTENDED_RULES
+from kstatus.rules_extended import COMPLETE_JOB_RULES, EXTENDED_RULES, OBSERVED_PDB_RULES
 
 if TYPE_CHECKING:
     from kstatus.user_rules import UserRules
 
 JOBS_MODES = ("default", "complete")
+PDB_MODES = ("default", "observed")
 RuleTable = dict[tuple[str, str], Rule]
 UserRuleTable = dict[tuple[str, str], Callable[[dict[str, Any]], Result]]
 
@@ -33,16 +34,30 @@ class Options:
     - `extended`: rules for HPA, Ingress, LoadBalancer Services, APIService, Namespace,
       PersistentVolume, ReplicationController and paused Deployments.
     - `rules`: user CEL rules per GroupKind (`kstatus.user_rules.load_rules`).
+    - `pdb="observed"`: a PodDisruptionBudget is Current only once its controller has observed it
+      (`status.observedGeneration` present; the generation check already requires it to match).
+
+    Two options need objects other than the one whose status is computed, so they act where those
+    are read (`kstatus.live`, through `kstatus.related`); `compute` alone ignores them:
+    - `endpoints`: a Service with a selector is Current only once an EndpointSlice of it has a
+      ready endpoint.
+    - `budgets`: a Deployment or StatefulSet whose Pods a PodDisruptionBudget covers is Current only
+      when its ready Pods meet the budget's minAvailable / maxUnavailable.
     """
 
     strict: bool = False
     jobs: Literal["default", "complete"] = "default"
     extended: bool = False
     rules: UserRules | None = None
+    pdb: Literal["default", "observed"] = "default"
+    endpoints: bool = False
+    budgets: bool = False
 
     def __post_init__(self) -> None:
         if self.jobs not in JOBS_MODES:
             raise ValueError(f"jobs must be one of {', '.join(JOBS_MODES)}, not {self.jobs!r}")
+        if self.pdb not in PDB_MODES:
+            raise ValueError(f"pdb must be one of {', '.join(PDB_MODES)}, not {self.pdb!r}")
 
     @cached_property
     def compiled(self) -> tuple[RuleTable, UserRuleTable, bool]:
@@ -53,6 +68,8 @@ class Options:
             table.update(EXTENDED_RULES)
         if self.jobs == "complete":
             table.update(COMPLETE_JOB_RULES)
+        if self.pdb == "observed":
+            table.update(OBSERVED_PDB_RULES)
         user_rules = self.rules.evaluators if self.rules is not None else {}
         return table, user_rules, self.strict
 

@@ -1,4 +1,8 @@
-"""Status records to text: a table (kubectl-style columns), JSON or YAML.
+"""Status records to text: `-o table|wide|json|yaml|name`, the same for offline and live.
+
+JSON and YAML print one document, `{"apiVersion": "kstatus.resource-manager.dev/v1", "kind":
+"StatusList", "items": [record, ...]}` (plus `wait` for `kstatus wait`), so a script reads
+`.items[]` whichever command wrote it; the apiVersion changes only with an incompatible shape.
 
 The plain table is written by hand because it must stay fast for files of thousands of objects
 (a rich Table takes seconds for 10,000 rows); on a terminal, and for a screenful of rows, rich
@@ -14,7 +18,11 @@ import yaml
 
 from kstatus.offline import Record
 
+OUTPUT_API_VERSION = "kstatus.resource-manager.dev/v1"
+OUTPUT_KIND = "StatusList"
+FORMATS = ("table", "wide", "json", "yaml", "name")
 COLUMNS = (("NAMESPACE", "namespace"), ("KIND", "kind"), ("NAME", "name"), ("STATUS", "status"), ("MESSAGE", "message"))
+WIDE_COLUMNS = (*COLUMNS[:4], ("REASON", "reason"), ("MESSAGE", "message"))
 RICH_ROW_LIMIT = 500
 STATUS_STYLES = {
     "Current": "green",
@@ -26,23 +34,48 @@ STATUS_STYLES = {
 }
 
 
-def render(records: list[Record], output: str, stream: TextIO) -> None:
-    """Write the records to `stream` in the chosen format."""
+def document(records: list[Record], **extra: Any) -> dict[str, Any]:
+    """The versioned JSON/YAML shape of every command's output."""
+    return {"apiVersion": OUTPUT_API_VERSION, "kind": OUTPUT_KIND, "items": records, **extra}
+
+
+def render(records: list[Record], output: str, stream: TextIO, **extra: Any) -> None:
+    """Write the records to `stream` in the chosen format (`extra` goes into the JSON/YAML document)."""
     if output == "json":
-        stream.write(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode() + "\n")
+        stream.write(orjson.dumps(document(records, **extra), option=orjson.OPT_INDENT_2).decode() + "\n")
     elif output == "yaml":
-        stream.write(yaml.dump(records, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False))
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        stream.write(yaml.dump(document(records, **extra), Dumper=dumper, sort_keys=False))
+    elif output == "name":
+        stream.writelines(resource_name(record) + "\n" for record in records)
+    elif output == "wide":
+        stream.write(plain_table([_wide(record) for record in records], WIDE_COLUMNS))
     elif stream.isatty() and len(records) <= RICH_ROW_LIMIT:
         _rich_table(records, stream)
     else:
         stream.write(plain_table(records))
 
 
-def plain_table(records: list[Record]) -> str:
+def resource_name(record: Record) -> str:
+    """kubectl's `-o name`: `deployment.apps/web`, `configmap/settings`."""
+    group = record["apiVersion"].rpartition("/")[0]
+    kind = record["kind"].lower()
+    return f"{kind}.{group}/{record['name']}" if group else f"{kind}/{record['name']}"
+
+
+def _wide(record: Record) -> Record:
+    """The wide row: the kind qualified with its group, and the reason of the condition kstatus set."""
+    group = record["apiVersion"].rpartition("/")[0]
+    kind = f"{record['kind']}.{group}" if group else record["kind"]
+    reason = next((c["reason"] for c in record.get("conditions") or [] if c.get("reason")), "")
+    return {**record, "kind": kind, "reason": reason}
+
+
+def plain_table(records: list[Record], columns: tuple[tuple[str, str], ...] = COLUMNS) -> str:
     """Columns padded to their widest cell, three spaces apart; the message column is last."""
-    rows = [[header for header, _ in COLUMNS]]
-    rows.extend([_cell(record[key]) for _, key in COLUMNS] for record in records)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
+    rows = [[header for header, _ in columns]]
+    rows.extend([_cell(record[key]) for _, key in columns] for record in records)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns) - 1)]
     lines = [
         "   ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "   " + row[-1]
         for row in rows

@@ -196,9 +196,9 @@ def sts_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | None)
 def daemonset_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | None) -> Result:
     """DaemonSets must carry both generation fields, then the scheduled counts must add up."""
     kind = kind_of(obj)
-    if not _has_int64(obj.get("metadata"), "generation", "metadata.generation"):
+    if not has_int64(obj.get("metadata"), "generation", "metadata.generation"):
         return in_progress("NoGeneration", f"{kind} metadata.generation not found")
-    if not _has_int64(obj.get("status"), "observedGeneration", "status.observedGeneration"):
+    if not has_int64(obj.get("status"), "observedGeneration", "status.observedGeneration"):
         return in_progress("NoObservedGeneration", f"{kind} status.observedGeneration not found")
     status = obj.get("status")
     desired = int_field(status, "desiredNumberScheduled", -1)
@@ -219,7 +219,7 @@ def daemonset_conditions(obj: dict[str, Any], conds: Conditions, now: datetime |
     return current(f"All replicas scheduled as expected. Replicas: {desired}")
 
 
-def _has_int64(parent: object, key: str, field: str) -> bool:
+def has_int64(parent: object, key: str, field: str) -> bool:
     """`NestedInt64` presence: missing is False, a present non-int64 value is an error."""
     if parent is None:
         return False

@@ -1,4 +1,4 @@
-"""Opt-in rules beyond the Go kstatus (spec §10.3): the `extended` rule set and `jobs="complete"`.
+"""Opt-in rules beyond the Go kstatus: the `extended` rule set, `jobs="complete"` and `pdb="observed"`.
 
 Each kind is one small function plus one row in `EXTENDED_RULES`, keyed like `CORE_RULES`.  They
 cover kinds upstream leaves to the generic path, where "Resource is current" is reported before
@@ -15,9 +15,11 @@ from kstatus.result import TERMINATING, Result, current, failed, in_progress
 from kstatus.rules_core import (
     JOB_NOT_STARTED,
     JOB_SUSPENDED,
+    PDB_CURRENT,
     SERVICE_READY,
     Rule,
     deployment_conditions,
+    has_int64,
     job_counts,
     job_terminal_result,
     replica_controller_status,
@@ -35,6 +37,7 @@ HPA_DISABLED = current("HorizontalPodAutoscaler scaling is disabled")
 NO_LOAD_BALANCER_INGRESS = in_progress("NoLoadBalancerIngress", "LoadBalancer ingress not assigned")
 NO_ADDRESS_ASSIGNED = in_progress("NoAddressAssigned", "Waiting for an address in status.loadBalancer.ingress")
 NO_AVAILABLE_CONDITION = in_progress("NoAvailableCondition", "Waiting for the Available condition")
+PDB_NOT_OBSERVED = in_progress("NotObserved", "PodDisruptionBudget has not been observed by its controller yet")
 NO_SCALING_CONDITIONS = in_progress("NoScalingConditions", "Waiting for the AbleToScale and ScalingActive conditions")
 
 
@@ -137,6 +140,20 @@ def complete_job_conditions(obj: dict[str, Any], conds: Conditions, now: datetim
     return in_progress("JobInProgress", f"Job in progress. success:{succeeded}, active: {active}, failed: {failures}")
 
 
+def observed_pdb_conditions(obj: dict[str, Any], conds: Conditions, now: datetime | None) -> Result:
+    """`pdb="observed"`: Current once the disruption controller has observed the budget.
+
+    Upstream calls every PDB Current ("AllowedDisruptions has been computed.") even before the
+    controller has looked at it: a PDB without `status.observedGeneration` has computed nothing.
+    Whether disruptions are allowed right now is not the question (a budget that allows none is
+    doing its job), so that is not checked.  A mismatching generation never gets here: the generic
+    check reports it first.
+    """
+    if not has_int64(obj.get("status"), "observedGeneration", "status.observedGeneration"):
+        return PDB_NOT_OBSERVED
+    return PDB_CURRENT
+
+
 EXTENDED_RULES: dict[tuple[str, str], Rule] = {
     ("apps", "Deployment"): paused_deployment_conditions,
     ("extensions", "Deployment"): paused_deployment_conditions,
@@ -151,3 +168,5 @@ EXTENDED_RULES: dict[tuple[str, str], Rule] = {
 }
 
 COMPLETE_JOB_RULES: dict[tuple[str, str], Rule] = {("batch", "Job"): complete_job_conditions}
+
+OBSERVED_PDB_RULES: dict[tuple[str, str], Rule] = {("policy", "PodDisruptionBudget"): observed_pdb_conditions}

@@ -26,12 +26,13 @@ from kubecore.errors import ConfigError, ConnectionFailed, api_error
 from kubecore.lines import LineSplitter
 from kubecore.metrics import RequestStats
 from kubecore.ratelimit import TokenBucket
+from kubecore.version import VERSION
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 RETRY_ALWAYS = frozenset({429, 502, 503, 504})
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=60)
 STREAM_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=None)
-USER_AGENT = "kubecore/0.1"
+USER_AGENT = f"kubecore/{VERSION}"
 
 
 def should_retry(method: str, code: int) -> bool:
@@ -221,7 +222,7 @@ class Transport:
             except (aiohttp.ClientConnectionError, TimeoutError) as exc:
                 self.stats.record(verb, "error", time.monotonic() - started)
                 if attempt >= self.max_retries or not _retriable_failure(method, exc):
-                    raise ConnectionFailed(f"{method} {path} to {self.config.server} failed: {_describe(exc)}") from exc
+                    raise ConnectionFailed(self._failure(method, path, exc)) from exc
                 await asyncio.sleep(retry_delay(attempt, None, random.random()))
                 attempt += 1
                 continue
@@ -240,6 +241,15 @@ class Transport:
                 attempt += 1
                 continue
             raise api_error(resp.status, raw, method, path)
+
+    def _failure(self, method: str, path: str, exc: BaseException) -> str:
+        """One line a person can act on: a refused connect names the server and the OS's reason
+        ("cannot reach https://127.0.0.1:9: connection refused"), not aiohttp's repr of it."""
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            error = exc.os_error
+            reason = os.strerror(error.errno).lower() if error.errno else str(error) or type(error).__name__
+            return f"cannot reach {self.config.server}: {reason}"
+        return f"{method} {path} to {self.config.server} failed: {_describe(exc)}"
 
     async def _throttle(self) -> None:
         if self._bucket is not None:

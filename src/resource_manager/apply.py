@@ -6,11 +6,14 @@ manager; a CRD of the same MR is awaited until Established right before its firs
 round: every failure is collected as a value with the message GRM would write, so the condition can
 list them all. An object another ManagedResource owns is refused (§10.4) before any write.
 
-Per object: GET the live object → ownership check → :func:`merge.plan_apply` → SSA (forced: GRM's
-last-writer-wins on the fields of the manifest) → JSON merge patch deleting the label/annotation keys
-GRM's three-way merge drops. A 422 on an update with ``delete-on-invalid-update`` (or an immutable
-ConfigMap/Secret) deletes the object so that the next round re-creates it. Nothing is sent when the
-body is the one last applied and the live object still carries it (:mod:`drift`, spec §10.2).
+Per object: the live object (watch cache, else read — all reads of a round are issued concurrently
+up front) → ownership check → :func:`merge.plan_apply` → nothing at all when the live object already
+matches (rule in :mod:`drift`: decided from the live object and its managedFields, so also right after
+a restart) → take over the fields of interactive field managers (:mod:`fields`: a hand-added data key is
+then ours and removed by the apply) → SSA (forced: GRM's last-writer-wins on the fields of the manifest)
+→ JSON merge patch deleting the label/annotation keys GRM's three-way merge drops. A 422 on an update
+with ``delete-on-invalid-update`` (or an immutable ConfigMap/Secret) deletes the object so that the next
+round re-creates it.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from typing import Any, NamedTuple
 
 import structlog
 
-from kubecore import ApiError, Client, Invalid, KubeError, NoMatchError, NotFound
+from kubecore import ApiError, Client, Conflict, Invalid, KubeError, NoMatchError, NotFound
 from resource_manager import annotations as ann
 from resource_manager.conditions import apply_error
 from resource_manager.desired import DesiredObject, type_meta_problem
 from resource_manager.equivalences import Equivalences
 from resource_manager.established import NotEstablished, wait_established
+from resource_manager.fields import FIELD_MANAGER, takeover_patch
 from resource_manager.identity import display_name
 from resource_manager.install_order import crd_index, defining_crd
 from resource_manager.merge import (
@@ -37,10 +41,19 @@ from resource_manager.merge import (
     plan_apply,
 )
 from resource_manager.origin import ownership_conflict, release_patch
-from resource_manager.target_cache import MRKey, RecordKey, TargetCache, intent_of, record_key
+from resource_manager.target_cache import (
+    MRKey,
+    Prefetched,
+    RecordKey,
+    TargetCache,
+    intent_of,
+    record_key,
+    split_key,
+)
 
-FIELD_MANAGER = "resource-manager"
 log = structlog.get_logger("resource_manager.apply")
+TAKEOVER_ATTEMPTS = 2
+"""A takeover that loses the race against another write is retried once on the fresh object."""
 
 Obj = dict[str, Any]
 OptionsFor = Callable[[DesiredObject, bool], MergeOptions]
@@ -118,7 +131,7 @@ class Applier:
         self.options_for = options_for
         self.equivalences = equivalences
         self.cache = cache
-        """Live objects and what we last applied (decides "unchanged" without a request)."""
+        """Live objects (decide "unchanged" without a request) and the echoes of our writes."""
         self.owner = owner
         self.crd_wait = crd_wait
         self._established: dict[str, str | None] = {}  # CRD name -> None (established) or the problem
@@ -127,12 +140,13 @@ class Applier:
         """Apply ``objects`` (already in install order), continuing past failures."""
         scaled_keys = await self._hpa_targets(objects)
         crds = crd_index(d.obj for d in objects)
+        prefetched = await self.cache.prefetch(d.obj for d in objects if type_meta_problem(d.obj) is None)
         applied: list[str] = []
         failures: list[Failure] = []
         for desired in objects:
             failure = await self._crd_not_established(desired.obj, crds)
             if failure is None:
-                failure = await self._apply_one(desired, scaled_keys)
+                failure = await self._apply_one(desired, scaled_keys, prefetched)
             if failure is None:
                 applied.append(desired.key)
             else:
@@ -167,7 +181,7 @@ class Applier:
             return set()
         return hpa_target_keys(hpas["items"])
 
-    async def _apply_one(self, desired: DesiredObject, scaled_keys: set[str]) -> Failure | None:
+    async def _apply_one(self, desired: DesiredObject, scaled_keys: set[str], prefetched: Prefetched) -> Failure | None:
         obj = desired.obj
         name = display_name(obj)
         problem = type_meta_problem(obj)
@@ -178,8 +192,7 @@ class Applier:
         rk = record_key(obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace"))
         try:
             name_, namespace = meta.get("name", ""), meta.get("namespace")
-            labelled = not ann.ignored(obj)
-            seen = await self.cache.observe(obj["apiVersion"], obj["kind"], name_, namespace, labelled=labelled)
+            seen = await self.cache.observe(obj["apiVersion"], obj["kind"], name_, namespace, prefetched=prefetched)
             live = seen.live
             conflict = ownership_conflict(live, self.origin)
             if conflict is not None:
@@ -187,7 +200,7 @@ class Applier:
             scaled = is_horizontally_scaled(obj, scaled_keys, self.equivalences)
             plan = plan_apply(obj, live, self.options_for(desired, scaled))
             intent = intent_of(obj)
-            if self.cache.unchanged(rk, intent, plan, seen):
+            if self.cache.unchanged(rk, intent, plan, seen, self.owner):
                 return None
             await self._write(rk, intent, plan, live)
         except Invalid as exc:
@@ -204,7 +217,10 @@ class Applier:
         self.cache.begin_write(rk)
         try:
             result = live
+            fields = self.cache.fields_of(rk[0], live)
             if plan.body is not None:
+                if fields is not None and fields.takeover:
+                    await self._take_over(rk, live)
                 result = await self.client.apply(plan.body, field_manager=FIELD_MANAGER, force=True)
             patch = _removal_patch(plan.remove_labels, plan.remove_annotations, result or {})
             if patch is not None and result is not None:
@@ -213,6 +229,26 @@ class Applier:
             self.cache.write_failed(rk)
             raise
         self.cache.written(rk, intent, plan, result, self.owner)
+
+    async def _take_over(self, rk: RecordKey, live: Obj | None) -> None:
+        """Make the fields interactive managers hold ours, so that the apply that follows removes what
+        the manifest lacks. ``live`` serves if it was read (cached objects keep no managedFields). A
+        concurrent write makes the resourceVersion precondition fail: read again and retry once."""
+        api_version, kind, name, namespace = split_key(rk)
+        for attempt in range(TAKEOVER_ATTEMPTS):
+            if attempt or live is None or "managedFields" not in (live.get("metadata") or {}):
+                live = await get_live(self.client, api_version, kind, name, namespace)
+            patch = None if live is None else takeover_patch(live, api_version, self.cache.takeover_managers)
+            if patch is None:
+                return
+            try:
+                await self.client.patch(api_version, kind, name, patch, namespace=namespace, patch_type="json")
+            except Conflict:
+                if attempt + 1 == TAKEOVER_ATTEMPTS:
+                    raise
+                continue
+            log.info("took over fields of interactive managers", object=rk[2], kind=kind, origin=self.origin)
+            return
 
     async def _delete_on_invalid_update(self, obj: Obj, live: Obj, exc: Invalid) -> Failure:
         """GRM's delete-on-invalid-update: delete now, fail this round, re-create in the next one."""

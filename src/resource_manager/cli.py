@@ -1,7 +1,9 @@
-"""The `resource-manager` command: the controller, its CRDs, the local dev cluster and the demo.
+"""The `resource-manager` command: the controller and its CRD (the product; the dev cluster and the
+demo are `rm-dev`, in the development-only distribution).
 
-Sub-commands import their heavy modules lazily so `--help` stays fast. Bad input or an unreachable
-cluster ends with exit code 3 and one line naming the cause, never a traceback.
+The convention (exit codes, `-h`, `--version`, `completion`, help layout, one-line errors) is
+`kubecore.cli`'s, shared with `kstatus`. Sub-commands import their heavy modules lazily so `-h`
+stays fast. Options are typer `Annotated` parameters; see docs/cli.md for how to add one.
 """
 
 from __future__ import annotations
@@ -13,45 +15,40 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from devcluster.cli import app as dev_cluster_app
+from kubecore.cli import App, NotReached, cluster_errors, run_app
 from resource_manager.render_command import render_cmd
 from resource_manager.status_command import status_cmd
 
 if TYPE_CHECKING:
     from kubecore import Client
 
-app = typer.Typer(
-    help="A ManagedResource controller compatible with the Gardener Resource Manager.", no_args_is_help=True
-)
-app.add_typer(dev_cluster_app, name="dev-cluster")
-
 T = TypeVar("T")
-KubeconfigOption = typer.Option(None, "--kubeconfig", help="Kubeconfig of the source cluster (default: $KUBECONFIG).")
 
+app = App("resource-manager", help="A ManagedResource controller compatible with the Gardener Resource Manager.")
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(3)
+KubeconfigOption = Annotated[
+    Path | None,
+    typer.Option("--kubeconfig", metavar="FILE", help="Kubeconfig of the source cluster (default: $KUBECONFIG)."),
+]
 
 
 def _run_with_client(kubeconfig: Path | None, name: str, work: Callable[[Client], Awaitable[T]]) -> T:
-    """Run `work` with a client of `kubeconfig`; kubecore errors become one line and exit code 3."""
-    import aiohttp
-
-    from kubecore import Client, KubeError, load_config
+    """Run `work` with a command-line client of `kubeconfig`; cluster failures exit 3."""
+    from kubecore.cli import cli_client, load_cluster_config
 
     async def main() -> T:
-        async with Client(load_config(kubeconfig), name=name) as client:
+        async with cli_client(load_cluster_config(kubeconfig), name) as client:
             return await work(client)
 
-    try:
+    with cluster_errors():
         return asyncio.run(main())
-    except (KubeError, aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise _fail(str(exc) or type(exc).__name__) from None
 
 
-@app.command("install-crds")
-def install_crds(kubeconfig: Path | None = KubeconfigOption) -> None:
+@app.command(
+    "install-crds",
+    epilog="Exit codes: 0 established, 1 not established in time, 2 usage error, 3 cluster error.",
+)
+def install_crds(kubeconfig: KubeconfigOption = None) -> None:
     """Install (or upgrade) the ManagedResource CRD and wait until it is Established."""
     from resource_manager.established import NotEstablished
     from resource_manager.install import install_crds as install
@@ -59,62 +56,103 @@ def install_crds(kubeconfig: Path | None = KubeconfigOption) -> None:
     try:
         names = _run_with_client(kubeconfig, "install-crds", install)
     except NotEstablished as exc:
-        raise _fail(str(exc)) from None
+        raise NotReached(str(exc)) from None
     for name in names:
         typer.echo(f"customresourcedefinition {name} established")
 
 
-@app.command()
+@app.command(
+    "run",
+    epilog="Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 usage or configuration error, 3 cluster error "
+    "(unreachable, no CRD installed, refused, the Lease lost).",
+)
 def run(
     config: Annotated[
         Path | None,
-        typer.Option(help="GRM's ResourceManagerConfiguration file (resourcemanager.config.gardener.cloud/v1alpha1)."),
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="GRM's ResourceManagerConfiguration file (resourcemanager.config.gardener.cloud/v1alpha1).",
+        ),
     ] = None,
-    kubeconfig: Annotated[
-        Path | None, typer.Option(help="Kubeconfig of the source cluster (default: $KUBECONFIG).")
-    ] = None,
+    kubeconfig: KubeconfigOption = None,
     target_kubeconfig: Annotated[
         Path | None,
-        typer.Option(envvar="TARGET_KUBECONFIG", help="Kubeconfig of the target cluster (default: the source)."),
+        typer.Option(
+            "--target-kubeconfig",
+            metavar="FILE",
+            envvar="TARGET_KUBECONFIG",
+            help="Kubeconfig of the target cluster (default: the source).",
+        ),
     ] = None,
-    resource_class: Annotated[str | None, typer.Option("--class", help="Class of MRs to handle ('*' = all).")] = None,
-    namespace: Annotated[list[str] | None, typer.Option(help="Watch MRs only in this namespace (repeatable).")] = None,
-    cluster_id: Annotated[str | None, typer.Option(help="Origin prefix; '<cluster>' / '<default>' read it.")] = None,
-    workers: Annotated[int | None, typer.Option(help="Concurrent reconciles (default 5).")] = None,
+    resource_class: Annotated[
+        str | None,
+        typer.Option("--class", metavar="CLASS", help="Class of MRs to handle ('*' = all; default resources)."),
+    ] = None,
+    namespace: Annotated[
+        list[str] | None,
+        typer.Option("--namespace", metavar="NAMESPACE", help="Watch MRs only in this namespace (repeatable)."),
+    ] = None,
+    cluster_id: Annotated[
+        str | None, typer.Option("--cluster-id", metavar="ID", help="Origin prefix; '<cluster>' / '<default>' read it.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", metavar="N", help="Concurrent reconciles (default 5).")
+    ] = None,
     sync_period: Annotated[
-        str | None, typer.Option(help="Resync of an MR after success: 30s, 1m, 1h (bare number: seconds).")
+        str | None,
+        typer.Option(
+            "--sync-period", metavar="DURATION", help="Resync of an MR after success: 30s, 1m, 1h (default 1m)."
+        ),
     ] = None,
     always_update: Annotated[
         bool | None, typer.Option("--always-update/--no-always-update", help="Send every object every round.")
     ] = None,
     managed_by_label: Annotated[
-        str | None, typer.Option(help="Value of the resources.gardener.cloud/managed-by label (default gardener).")
+        str | None,
+        typer.Option("--managed-by-label", metavar="VALUE", help="Value of resources.gardener.cloud/managed-by."),
     ] = None,
-    qps: Annotated[float | None, typer.Option(help="Requests per second to each API server (default 100).")] = None,
-    burst: Annotated[int | None, typer.Option(help="Request burst to each API server (default 130).")] = None,
+    qps: Annotated[float | None, typer.Option("--qps", metavar="N", help="Requests per second (default 100).")] = None,
+    burst: Annotated[int | None, typer.Option("--burst", metavar="N", help="Request burst (default 130).")] = None,
     leader_elect: Annotated[
         bool | None,
         typer.Option("--leader-elect/--no-leader-elect", help="Run only while holding a Lease (default on)."),
     ] = None,
     leader_election_id: Annotated[
-        str | None, typer.Option(help="Name of the Lease (default gardener-resource-manager).")
+        str | None,
+        typer.Option("--leader-election-id", metavar="NAME", help="Lease name (default gardener-resource-manager)."),
     ] = None,
     leader_election_namespace: Annotated[
-        str | None, typer.Option(help="Namespace of the Lease (default: the Pod's namespace, else kube-system).")
+        str | None,
+        typer.Option(
+            "--leader-election-namespace",
+            metavar="NAMESPACE",
+            help="Lease namespace (default: the Pod's, else kube-system).",
+        ),
     ] = None,
     metrics_bind_address: Annotated[
-        str | None, typer.Option(help="HOST:PORT of /metrics (default 127.0.0.1:8080; port 0: any free port).")
+        str | None,
+        typer.Option(
+            "--metrics-bind-address", metavar="HOST:PORT", help="/metrics (default 127.0.0.1:8080; port 0: free)."
+        ),
     ] = None,
     health_bind_address: Annotated[
-        str | None, typer.Option(help="HOST:PORT of /healthz and /readyz (default 127.0.0.1:8081).")
+        str | None,
+        typer.Option("--health-bind-address", metavar="HOST:PORT", help="/healthz, /readyz (default 127.0.0.1:8081)."),
     ] = None,
-    log_level: Annotated[str | None, typer.Option(help="debug, info (default) or error.")] = None,
-    log_format: Annotated[str | None, typer.Option(help="json (default) or text.")] = None,
+    log_level: Annotated[str | None, typer.Option("--log-level", metavar="LEVEL", help="debug, info or error.")] = None,
+    log_format: Annotated[str | None, typer.Option("--log-format", metavar="FORMAT", help="json or text.")] = None,
+    takeover_field_manager: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--takeover-field-manager",
+            metavar="NAME",
+            help="Field manager whose fields count as hand edits (repeatable; replaces the default set).",
+        ),
+    ] = None,
 ) -> None:
-    """Run the ManagedResource controller until Ctrl-C / SIGTERM (configuration errors: exit code 2)."""
-    import aiohttp
-
-    from kubecore import KubeError
+    """Run the ManagedResource controller until Ctrl-C / SIGTERM (docs/operations.md: every option)."""
+    from kubecore.cli import UsageFailure
     from resource_manager.configuration import ConfigError
     from resource_manager.run import configuration, run_controller
 
@@ -128,6 +166,7 @@ def run(
         "controllers.managedResource.syncPeriod": sync_period,
         "controllers.managedResource.alwaysUpdate": always_update,
         "controllers.managedResource.managedByLabelValue": managed_by_label,
+        "controllers.managedResource.takeoverFieldManagers": takeover_field_manager,
         "sourceClientConnection.qps": qps,
         "sourceClientConnection.burst": burst,
         "leaderElection.leaderElect": leader_elect,
@@ -141,28 +180,18 @@ def run(
     try:
         settings = configuration(config, flags)
     except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise UsageFailure(str(exc)) from None
     try:
-        asyncio.run(run_controller(settings))
+        with cluster_errors():
+            asyncio.run(run_controller(settings))
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C / SIGTERM: a clean stop
         pass
-    except (KubeError, aiohttp.ClientError, OSError) as exc:
-        raise _fail(str(exc) or type(exc).__name__) from None
 
 
 app.command("render")(render_cmd)
 app.command("status")(status_cmd)
 
 
-@app.command()
-def demo() -> None:
-    """Start a local control plane, show that it works, and keep it up until Ctrl-C."""
-    from resource_manager.demo import run_demo
-
-    raise typer.Exit(run_demo())
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    app()
+    run_app(app, "resource-manager", argv)

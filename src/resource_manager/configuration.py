@@ -133,6 +133,8 @@ class Configuration:
     sync_period: float = 60.0
     always_update: bool = False
     managed_by: str = ann.DEFAULT_MANAGED_BY
+    takeover_managers: tuple[str, ...] = ()
+    """Ours: field managers whose fields count as hand edits (empty: the built-in set)."""
     health_sync_period: float = 60.0
     garbage_collector: bool = False
     garbage_collector_sync_period: float = 3600.0
@@ -159,6 +161,7 @@ FLAGS: dict[str, str] = {
     "controllers.managedResource.syncPeriod": "--sync-period",
     "controllers.managedResource.alwaysUpdate": "--always-update",
     "controllers.managedResource.managedByLabelValue": "--managed-by-label",
+    "controllers.managedResource.takeoverFieldManagers": "--takeover-field-manager",
 }
 """The command-line flag of each field it can override (named in errors)."""
 
@@ -272,12 +275,12 @@ class _Reader:
             raise ConfigError(path, f"{format_duration(seconds)} is too short; use at least {format_duration(minimum)}")
         return seconds
 
-    def strings(self, path: str) -> tuple[str, ...]:
+    def strings(self, path: str, what: str) -> tuple[str, ...]:
         value = self.raw(path)
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
-            raise ConfigError(path, "must be a list of namespace names")
+            raise ConfigError(path, f"must be a list of {what}")
         return tuple(dict.fromkeys(value))
 
     def endpoint(self, path: str, default: Endpoint) -> Endpoint:
@@ -332,7 +335,7 @@ def _connection(read: _Reader, path: str) -> Connection:
         kubeconfig=read.optional_string(f"{path}.kubeconfig"),
         qps=read.number(f"{path}.qps", base.qps, minimum=-math.inf) or base.qps,
         burst=int(read.number(f"{path}.burst", base.burst, minimum=0, integer=True)) or base.burst,
-        namespaces=read.strings(f"{path}.namespaces"),
+        namespaces=read.strings(f"{path}.namespaces", "namespace names"),
         cache_resync_period=read.duration(f"{path}.cacheResyncPeriod", base.cache_resync_period, minimum=10.0),
     )
 
@@ -416,6 +419,7 @@ def build(
         sync_period=read.duration(f"{mr}.syncPeriod", base.sync_period, minimum=1.0),
         always_update=read.boolean(f"{mr}.alwaysUpdate", base.always_update),
         managed_by=read.string(f"{mr}.managedByLabelValue", base.managed_by, non_empty=True),
+        takeover_managers=read.strings(f"{mr}.takeoverFieldManagers", "field manager names"),
         health_sync_period=read.duration("controllers.health.syncPeriod", base.health_sync_period, minimum=1.0),
         garbage_collector=gc_enabled,
         garbage_collector_sync_period=read.duration(

@@ -1,14 +1,21 @@
-"""Deciding locally whether an object needs a write at all (spec §10.2, §10.3).
+"""Deciding locally whether an object needs a write at all.
 
 Why: GRM sends an update for every object on every sync because the merged object almost never
 deep-equals the server-defaulted live one; each no-op write still runs admission webhooks (GRM #11341).
-We skip the write when both hold:
+The decision rests on the live object alone, never on a memory of earlier applies, so a restarted or
+newly elected manager writes nothing for objects that already match (:func:`write_needed`). No write
+when all of these hold:
 
-* the apply body is the one we last applied successfully (:func:`fingerprint`; the I/O shell keeps the
-  fingerprints in memory, so after a restart every object is applied once, which also (re)establishes
-  our field ownership), and
-* the live object (from the watch cache) still carries every value of the body (:func:`drifted`), and
-  none of the keys the plan removes.
+* the live object (from the watch cache) still carries every value of the body (:func:`drifted`) and
+  none of the keys the plan removes;
+* our own Apply entry in its managedFields exists and every path in it still exists in the body
+  (:func:`resource_manager.fields.covers`): a field dropped from the manifest is still owned by us and
+  must be removed by an apply;
+* no interactive field manager (kubectl, GRM's own PUTs, ...) owns a field outside metadata and status:
+  such a hand edit (an added data key, say) must be taken over and removed.
+
+The I/O shell keeps a fingerprint of what it last applied only as a shortcut (an object unchanged since
+our own write needs no check at all) and to recognise the echoes of its own writes.
 
 ``drifted`` compares the body as a subset of the live object: maps key by key, lists element by element
 with equal lengths (extra live elements in a list mean the list differs), ``null`` and empty values
@@ -27,6 +34,7 @@ from typing import Any
 
 import orjson
 
+from resource_manager.fields import FieldsSummary, covers
 from resource_manager.merge import ApplyPlan
 
 _QUANTITY_PARENTS = frozenset({"requests", "limits", "capacity", "hard", "allocatable"})
@@ -97,10 +105,19 @@ def drifted(body: Mapping[str, Any], live: Mapping[str, Any] | None) -> bool:
     return live is None or not _covered({k: v for k, v in body.items() if k != "status"}, live, "", "")
 
 
-def write_needed(plan: ApplyPlan, live: Mapping[str, Any] | None, last_applied: str | None) -> bool:
-    """Whether this plan needs any request: a new body, drift, or keys still to remove."""
-    if plan.body is not None and (last_applied != fingerprint(plan.body) or drifted(plan.body, live)):
-        return True
+def removals_pending(plan: ApplyPlan, live: Mapping[str, Any] | None) -> bool:
+    """Whether the live object still carries a label/annotation key the plan deletes."""
     metadata = (live or {}).get("metadata") or {}
     labels, annotations = metadata.get("labels") or {}, metadata.get("annotations") or {}
     return any(k in labels for k in plan.remove_labels) or any(k in annotations for k in plan.remove_annotations)
+
+
+def write_needed(plan: ApplyPlan, live: Mapping[str, Any] | None, fields: FieldsSummary | None) -> bool:
+    """Whether this plan needs any request, judged from the live object and the summary of its
+    managedFields (``None``: unknown, e.g. the object is absent)."""
+    if plan.body is not None:
+        if live is None or drifted(plan.body, live) or fields is None or fields.takeover or fields.ours is None:
+            return True
+        if not covers(plan.body, orjson.loads(fields.ours)):
+            return True
+    return removals_pending(plan, live)

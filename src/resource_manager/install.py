@@ -7,9 +7,9 @@ it was installed by GRM's own manifests before (wire compatibility: same name, s
 from __future__ import annotations
 
 from kubecore import Client
-from resource_manager.apply import FIELD_MANAGER
 from resource_manager.crd import CRD_NAME, load_crd
 from resource_manager.established import wait_established
+from resource_manager.fields import FIELD_MANAGER
 
 
 async def install_crds(client: Client, *, within: float = 30.0) -> list[str]:

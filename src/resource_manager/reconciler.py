@@ -29,6 +29,7 @@ from resource_manager.apply import Applier, Failure, error_text, release_orphans
 from resource_manager.crd import MR_API_VERSION, MR_KIND
 from resource_manager.desired import DesiredObject, build_desired
 from resource_manager.equivalences import build_equivalences
+from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS
 from resource_manager.health import health_conditions
 from resource_manager.identity import key_of
 from resource_manager.install_order import sort_for_apply
@@ -65,6 +66,8 @@ class Settings:
     """How long one prune wave may take to disappear before the pass ends as pending."""
     crd_wait: float = 30.0
     """How long to wait for a CRD of the MR to become Established before its custom resources."""
+    takeover_managers: frozenset[str] = DEFAULT_TAKEOVER_MANAGERS
+    """Field managers whose fields count as hand edits and are taken over (``resource_manager.fields``)."""
 
 
 class Outcome(NamedTuple):
@@ -92,7 +95,12 @@ class Reconciler:
         self.target = target
         self.settings = settings or Settings()
         self.finalizer = ann.finalizer_name(self.settings.resource_class)
-        self.cache = TargetCache(target, managed_by=self.settings.managed_by, cluster_id=self.settings.cluster_id)
+        self.cache = TargetCache(
+            target,
+            managed_by=self.settings.managed_by,
+            cluster_id=self.settings.cluster_id,
+            takeover_managers=self.settings.takeover_managers,
+        )
         """Watches of the managed kinds and what was applied last (zero-write resyncs, drift, health)."""
 
     async def reconcile(self, namespace: str, name: str, secrets: SecretLookup) -> Outcome:

@@ -13,6 +13,7 @@ import orjson
 import typer
 import yaml
 
+from kubecore.cli import UsageFailure
 from resource_manager.render import COMPRESSIONS, RenderError, Source, data_key, render
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -59,8 +60,7 @@ def render_cmd(
             raise RenderError(f"--output {output}: use yaml or json")
         objects = render(sources_of(paths), name, namespace, compress)
     except RenderError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise UsageFailure(str(exc)) from None
     if output == "json":
         listing = {"apiVersion": "v1", "kind": "List", "items": objects}
         typer.echo(orjson.dumps(listing, option=orjson.OPT_INDENT_2).decode())

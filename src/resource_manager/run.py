@@ -29,6 +29,7 @@ from kubecore.leaderelection import LeaderElector
 from resource_manager import logs, metrics
 from resource_manager.configuration import KIND, ConfigError, Configuration, Connection, build, parse_address
 from resource_manager.crd import CRD_NAME, MR_API_VERSION, MR_KIND
+from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS
 from resource_manager.garbage_collector import GarbageCollector
 from resource_manager.manager import Manager, resolve_cluster_id
 from resource_manager.reconciler import Reconciler, Settings
@@ -143,6 +144,7 @@ async def run_controller(config: Configuration) -> None:
             cluster_id=await resolve_cluster_id(source, config.cluster_id),
             managed_by=config.managed_by,
             sync_period=config.sync_period,
+            takeover_managers=frozenset(config.takeover_managers) or DEFAULT_TAKEOVER_MANAGERS,
         )
         reconciler = Reconciler(source, target, settings)
         reconciler.cache.always_update = config.always_update

@@ -62,6 +62,9 @@ def decoding_failed_message(errors: Iterable[DecodingError]) -> str:
     return "Could not decode all new resources: [" + " ".join(str(e) for e in errors) + "]"
 
 
+ZSTD_MISSING = "zstd: not supported by this installation (pip install 'resource-manager[zstd]')"
+
+
 def _decompress(key: str, data: bytes) -> bytes:
     if key.endswith(".br"):
         import brotli
@@ -163,6 +166,9 @@ def decode_secret(secret: Mapping[str, Any]) -> list[Manifest | DecodingError]:
             continue
         try:
             stream = _decompress(key, raw)
+        except ImportError:  # zstandard is optional (the `zstd` extra)
+            results.append(DecodingError(namespace, name, key, 0, ZSTD_MISSING))
+            continue
         except Exception:  # brotli.error, zstandard.ZstdError, gzip.BadGzipFile, EOFError, zlib.error
             results.append(DecodingError(namespace, name, key, 0, _decompression_error(key)))
             continue

@@ -132,27 +132,23 @@ def status_cmd(
     kubeconfig: Annotated[Path | None, typer.Option(help="Kubeconfig (default: $KUBECONFIG).")] = None,
 ) -> None:
     """Show ManagedResources with their conditions and the kstatus of each of their objects."""
-    if output not in ("table", "wide", "json", "yaml") or (all_namespaces and name is not None):
-        typer.echo("error: use -o table|wide|json|yaml, and an MR name only without -A", err=True)
-        raise typer.Exit(2)
-    import aiohttp
     import orjson
     import yaml
 
-    from kubecore import Client, KubeError, load_config
+    from kubecore.cli import UsageFailure, cli_client, cluster_errors, load_cluster_config
+
+    if output not in ("table", "wide", "json", "yaml") or (all_namespaces and name is not None):
+        raise UsageFailure("use -o table|wide|json|yaml, and an MR name only without -A")
 
     with_objects = name is not None or output != "table"
 
     async def main() -> list[Obj]:
-        async with Client(load_config(kubeconfig), name="status") as client:
+        async with cli_client(load_cluster_config(kubeconfig), "status") as client:
             scope = None if all_namespaces else (namespace or client.namespace or "default")
             return await collect(client, scope, name, with_objects)
 
-    try:
+    with cluster_errors():
         rows = asyncio.run(main())
-    except (KubeError, aiohttp.ClientError, OSError, TimeoutError) as exc:
-        typer.echo(f"error: {exc or type(exc).__name__}", err=True)
-        raise typer.Exit(3) from None
     if output == "json":
         typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
     elif output == "yaml":

@@ -4,27 +4,38 @@
 Why (spec §10.2, §10.3): GRM re-sends every object on every sync and notices a manual edit only at the
 next sync (1 h in production) unless health changes. We watch every kind an MR manages instead, so
 
-* a resync decides "unchanged" locally, from the watch cache and the record of our last apply
-  (:meth:`TargetCache.observe` + :meth:`TargetCache.unchanged`), and sends no request at all;
-* an edit of a field we own, or a deletion, reaches the owning MR within milliseconds
-  (``on_drift``, meant for the work queue's priority lane), while edits of fields we do not own and
-  status updates only trigger a health recomputation when the object's kstatus changed (``on_health``).
+* a resync decides "unchanged" locally, from the live object in the watch cache and the summary of its
+  managedFields (:meth:`TargetCache.observe` + :meth:`TargetCache.unchanged`, rule in :mod:`drift`), and
+  sends no request at all — also right after a restart, since nothing of it lives in process memory;
+* an edit of a field we own, a field added by an interactive field manager (``kubectl patch``), or a
+  deletion reaches the owning MR within milliseconds (``on_drift``, meant for the work queue's priority
+  lane), while edits of fields we do not own and status updates only trigger a health recomputation when
+  the object's kstatus changed (``on_health``).
 
 Watches are label-selected by ``resources.gardener.cloud/managed-by`` (GRM's label, also on pod
 templates, so the ReplicaSets and Pods of a managed Deployment are selected too), started when the first
 MR needs the kind and stopped when the last one lets go. ConfigMaps and Secrets are watched
 metadata-only (their data can be large, and their health is their presence): a change by someone else
-shows as a new ``resourceVersion``, and only then is the object read in full. Objects annotated
-``resources.gardener.cloud/ignore`` carry no label and are read with a GET.
+shows as a new ``resourceVersion``, and only then is the object read in full. Cached objects keep a
+:class:`~resource_manager.fields.FieldsSummary` instead of their managedFields (about half of an object's
+memory).
+
+A cache miss is never taken for "absent": the object may exist without our label (created by someone
+else, or the label removed by hand, or an ``ignore`` object), and the ownership check and the merge
+rules must see it. Such objects are read with GETs, concurrently before the apply loop
+(:meth:`TargetCache.prefetch`). A kind we may not list is not retried on every round but after a
+back-off; its objects are read meanwhile.
 
 Events of our own writes are recognised by their ``resourceVersion`` (the one our write returned), so
-they trigger nothing. Events map to their MR by the ``origin`` annotation, generated objects through
-their controller owner references.
+they trigger nothing; what we last applied (:class:`Record`) is a shortcut, not the basis of any
+decision. Events map to their MR by the ``origin`` annotation, generated objects through their
+controller owner references.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -33,11 +44,12 @@ import orjson
 import structlog
 
 from kstatus import ComputeError, compute
-from kubecore import Client, Forbidden, NoMatchError, NotFound
+from kubecore import Client, Forbidden, KubeError, NoMatchError, NotFound
 from kubecore.informer import Informer
 from kubecore.store import namespace_index, object_key
 from resource_manager import annotations as ann
-from resource_manager.drift import drifted, fingerprint, write_needed
+from resource_manager.drift import drifted, fingerprint, removals_pending, write_needed
+from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS, FieldsSummary, summarise
 from resource_manager.health import OPTIONS, LiveOf
 from resource_manager.identity import group_of
 from resource_manager.merge import ApplyPlan
@@ -62,6 +74,12 @@ GENERATED: Mapping[tuple[str, str], tuple[Kind, ...]] = {
 """Kinds whose objects kstatus reads to judge a managed workload (``kstatus.live.resolve``)."""
 _OWNER_DEPTH = 3
 _NAMESPACE = "namespace"
+FIELDS = "resource-manager/fields"
+"""Metadata key of the :class:`FieldsSummary` that replaces managedFields in cached objects."""
+FORBIDDEN_BACKOFF = (30.0, 600.0)
+"""Seconds before a kind we may not list is tried again: first, and at most (doubling)."""
+PREFETCH_CONCURRENCY = 8
+"""Reads ahead in flight at once, over all MRs (each one may open a connection of its own: memory)."""
 
 
 def intent_of(desired: Mapping[str, Any]) -> str:
@@ -76,7 +94,7 @@ def intent_of(desired: Mapping[str, Any]) -> str:
 
 
 class Record(NamedTuple):
-    """What we last applied to one object."""
+    """What we last applied to (or last verified on) one object."""
 
     intent: str
     """:func:`intent_of` the desired object of that write."""
@@ -87,11 +105,15 @@ class Record(NamedTuple):
     owner: MRKey
 
 
+Prefetched = Mapping[RecordKey, "Obj | None"]
+"""Objects read ahead of the apply loop (``None``: absent)."""
+
+
 class Observation(NamedTuple):
     live: Obj | None
     """The live object: from the cache, or read when the cache cannot tell (``None``: absent)."""
     verified: bool
-    """The object has not changed since our last write (same resourceVersion as recorded)."""
+    """The object has not changed since our last write or check (same resourceVersion as recorded)."""
 
 
 @dataclass
@@ -116,6 +138,19 @@ def not_older(rv: str, than: str) -> bool:
 
 def record_key(api_version: str, kind: str, name: str, namespace: str | None) -> RecordKey:
     return api_version, kind, f"{namespace}/{name}" if namespace else name
+
+
+def _record_key_of(obj: Mapping[str, Any]) -> RecordKey:
+    metadata = obj.get("metadata") or {}
+    return record_key(
+        obj.get("apiVersion") or "", obj.get("kind") or "", metadata.get("name") or "", metadata.get("namespace")
+    )
+
+
+def split_key(rk: RecordKey) -> tuple[str, str, str, str | None]:
+    """``(apiVersion, kind, name, namespace)`` of a record key."""
+    namespace, _, name = rk[2].rpartition("/")
+    return rk[0], rk[1], name, namespace or None
 
 
 def kinds_for(references: Iterable[Mapping[str, Any]]) -> set[Kind]:
@@ -149,11 +184,14 @@ class TargetCache:
         *,
         managed_by: str = ann.DEFAULT_MANAGED_BY,
         cluster_id: str = "",
+        takeover_managers: frozenset[str] = DEFAULT_TAKEOVER_MANAGERS,
     ) -> None:
         self.client = client
         self.managed_by = managed_by
         self.selector = f"{ann.MANAGED_BY}={managed_by}"
         self.cluster_id = cluster_id
+        self.takeover_managers = takeover_managers
+        """Field managers whose fields are hand edits (:mod:`resource_manager.fields`)."""
         self.on_drift: Callable[[MRKey], None] = lambda _: None
         """Called with the owning MR when an object lost a value we applied or was deleted (the manager
         routes it to the work queue's priority lane)."""
@@ -167,6 +205,9 @@ class TargetCache:
         self._pending: set[RecordKey] = set()
         self._recent: dict[RecordKey, Obj] = {}
         """Results of our writes the watch has not delivered yet (the health check of the same round)."""
+        self._reading = asyncio.Semaphore(PREFETCH_CONCURRENCY)
+        self._forbidden: dict[Kind, tuple[float, float]] = {}
+        """Kinds we may not list: (monotonic time of the next try, back-off that led to it)."""
 
     # --- lifecycle ----------------------------------------------------------------------------------------
     async def ensure(self, mr: MRKey, kinds: Iterable[Kind]) -> None:
@@ -176,7 +217,10 @@ class TargetCache:
         wanted = set(kinds)
         previous = self._needs.get(mr, set())
         self._needs[mr] = wanted
+        now = time.monotonic()
         for kind in wanted:
+            if kind in self._forbidden and self._forbidden[kind][0] > now:
+                continue  # read instead until the back-off ends
             watch = self._watches.get(kind) or self._start(kind)
             watch.users.add(mr)
         for kind in previous - wanted:
@@ -211,7 +255,7 @@ class TargetCache:
             metadata_only=metadata_only,
             indexers=indexers,
             on_error=_stop_on_permanent_error,
-            transform=_without_managed_fields,
+            transform=lambda obj: self._summarised(obj, kind, metadata_only),
         )
         informer.add_handler(
             on_add=lambda obj: self._changed(kind, None, obj),
@@ -235,9 +279,20 @@ class TargetCache:
                 raise  # we are cancelled; a cancelled sync only means the watch was let go meanwhile
         except Exception as exc:  # any failure means: no cache for this kind, read instead
             log.info("cannot watch, reading instead", api_version=kind[0], kind=kind[1], reason=str(exc))
+            if isinstance(exc, Forbidden):
+                self._back_off(kind)
             if self._watches.get(kind) is watch:
                 del self._watches[kind]
                 await watch.informer.stop()
+        else:
+            self._forbidden.pop(kind, None)
+
+    def _back_off(self, kind: Kind) -> None:
+        """Remember that we may not list ``kind``: no LIST before the (doubling) back-off ends."""
+        first, ceiling = FORBIDDEN_BACKOFF
+        previous = self._forbidden.get(kind)
+        delay = first if previous is None else min(previous[1] * 2, ceiling)
+        self._forbidden[kind] = (time.monotonic() + delay, delay)
 
     async def _let_go(self, kind: Kind, mr: MRKey) -> None:
         watch = self._watches.get(kind)
@@ -261,52 +316,93 @@ class TargetCache:
             return None, None
         return watch, watch.informer.store.get(key)
 
-    async def read(self, api_version: str, kind: str, name: str, namespace: str | None) -> Obj | None:
-        """The object from the API server (``None`` when it or its kind does not exist)."""
+    async def read(
+        self, api_version: str, kind: str, name: str, namespace: str | None, *, from_watch_cache: bool = False
+    ) -> Obj | None:
+        """The object from the API server (``None`` when it or its kind does not exist); optionally from
+        the API server's watch cache (no quorum read from etcd: a new MR's reads cost little)."""
         try:
-            return await self.client.get(api_version, kind, name, namespace=namespace)
+            rv = "0" if from_watch_cache else None
+            return await self.client.get(api_version, kind, name, namespace=namespace, resource_version=rv)
         except (NotFound, NoMatchError):
             return None
 
-    async def observe(
-        self, api_version: str, kind: str, name: str, namespace: str | None, *, labelled: bool = True
-    ) -> Observation:
-        """The live object for the apply decision, from the cache whenever the cache can tell.
+    async def _read_not_older(self, rk: RecordKey, minimum: str) -> Obj | None:
+        """The object from the API server's watch cache, or by a quorum read if that is behind
+        ``minimum`` (the resourceVersion our own watch has seen; ``""``: none)."""
+        obj = await self.read(*split_key(rk), from_watch_cache=True)
+        if minimum and (obj is None or not not_older(resource_version(obj), minimum)):
+            obj = await self.read(*split_key(rk))
+        return obj
 
-        ``labelled``: the object will carry our managed-by label (not an ``ignore`` object). A cache miss
-        of such an object we never wrote means it does not exist: no request (this is what makes a new
-        MR as cheap as a plain apply loop). Other misses are confirmed with a GET (the object may have
-        lost our label, or carry none); a metadata-only object that changed since our write is read in
-        full.
-        """
-        rk = record_key(api_version, kind, name, namespace)
+    def _from_cache(self, rk: RecordKey) -> Observation | str:
+        """The observation the cache can give without a request, or — when the object must be read —
+        the resourceVersion the read must not be older than: a miss (absent, or present without our
+        label: ``""``), or a metadata-only object changed since our last write or check (its data is
+        not cached)."""
         watch, cached = self._cached(rk[:2], rk[2])
-        record = self._records.get(rk)
-        if watch is not None and cached is None and record is None and labelled:
-            return Observation(None, False)
         if watch is None or cached is None:
-            return Observation(await self.read(api_version, kind, name, namespace), False)
+            return ""
+        record = self._records.get(rk)
         if record is not None and record.resource_version == resource_version(cached):
             return Observation(cached, True)
         if watch.metadata_only:
-            return Observation(await self.read(api_version, kind, name, namespace), False)
+            return resource_version(cached)
         return Observation(cached, False)
 
-    def unchanged(self, rk: RecordKey, intent: str, plan: ApplyPlan, seen: Observation) -> bool:
-        """Whether ``plan`` needs no request (spec §10.2): we want what we last applied, and the live
-        object still carries the body (unchanged since our write, or every value still there) and none
-        of the keys to remove. If so the live object counts as verified."""
+    async def prefetch(self, objects: Iterable[Mapping[str, Any]]) -> Prefetched:
+        """Read, concurrently, the objects whose :meth:`observe` would need a request: a new MR costs one
+        GET per object, without waiting for each in turn."""
+        keys = dict.fromkeys(_record_key_of(obj) for obj in objects)
+        missing = {rk: seen for rk in keys if isinstance(seen := self._from_cache(rk), str)}
+
+        async def read(rk: RecordKey, minimum: str) -> tuple[RecordKey, Obj | None] | None:
+            async with self._reading:
+                try:
+                    return rk, await self._read_not_older(rk, minimum)
+                except KubeError:
+                    return None  # left to observe(), which reads again and lets the error be reported
+
+        found = await asyncio.gather(*(read(rk, minimum) for rk, minimum in missing.items()))
+        return dict(item for item in found if item is not None)
+
+    async def observe(
+        self, api_version: str, kind: str, name: str, namespace: str | None, *, prefetched: Prefetched | None = None
+    ) -> Observation:
+        """The live object for the apply decision: from the cache whenever the cache can tell, else from
+        ``prefetched`` (see :meth:`prefetch`) or read now."""
+        rk = record_key(api_version, kind, name, namespace)
+        seen = self._from_cache(rk)
+        if isinstance(seen, Observation):
+            return seen
+        if prefetched is not None and rk in prefetched:
+            return Observation(prefetched[rk], False)
+        return Observation(await self._read_not_older(rk, seen), False)
+
+    def fields_of(self, api_version: str, live: Mapping[str, Any] | None) -> FieldsSummary | None:
+        """The managedFields summary of a live object, cached or read (``None`` for no object)."""
+        if live is None:
+            return None
+        metadata = live.get("metadata") or {}
+        summary = metadata.get(FIELDS)
+        if isinstance(summary, FieldsSummary):
+            return summary
+        return summarise(metadata.get("managedFields"), api_version, self.takeover_managers)
+
+    def unchanged(self, rk: RecordKey, intent: str, plan: ApplyPlan, seen: Observation, owner: MRKey) -> bool:
+        """Whether ``plan`` needs no request (rule in :mod:`drift`). An object unchanged since we wrote or
+        checked it for the same intent needs only the removal check. A matching object is recorded as
+        checked, so that the watch notices when it changes."""
         if self.always_update:
             return False
         record = self._records.get(rk)
-        if record is None or record.intent != intent or plan.body is None:
-            return not write_needed(plan, seen.live, None)  # no record: always written (plan.body set)
-        if seen.verified:
-            return not write_needed(plan._replace(body=None), seen.live, None)
-        if write_needed(plan, seen.live, fingerprint(plan.body)) or seen.live is None:
+        if record is not None and record.intent == intent and seen.verified:
+            return not removals_pending(plan, seen.live)
+        if write_needed(plan, seen.live, self.fields_of(rk[0], seen.live)):
             return False
-        body = record.body if record.body is None else orjson.dumps(plan.body)
-        self._records[rk] = record._replace(body=body, resource_version=resource_version(seen.live))
+        if plan.body is not None and seen.live is not None:
+            body = None if (group_of(rk[0]), rk[1]) in METADATA_ONLY else orjson.dumps(plan.body)
+            self._records[rk] = Record(intent, body, resource_version(seen.live), owner)
         return True
 
     def snapshot_lookup(self) -> Callable[[tuple[str, str], str, dict[str, Any]], list[Obj]]:
@@ -324,7 +420,8 @@ class TargetCache:
         """``live_of(reference)`` over the live objects of ``references``, as fresh as our own writes.
 
         Cached objects are used as they are unless we wrote a newer version the watch has not delivered
-        yet; those, objects of unwatched kinds and objects that carry no label are read.
+        yet; those, objects of unwatched kinds and ``ignore`` objects (they carry no label; the
+        ``status.resources`` entry holds their manifest annotations) are read.
         """
         result: dict[RecordKey, Obj | None] = {}
         for reference in references:
@@ -334,7 +431,8 @@ class TargetCache:
             watch, cached = self._cached(rk[:2], rk[2])
             record = self._records.get(rk)
             fresh = record is None or not_older(resource_version(cached), record.resource_version)
-            if watch is not None and fresh and (cached is not None or not ann.ignored(reference)):
+            labelled = not ann.parse_bool(ann.mapping(reference.get("annotations")).get(ann.IGNORE))
+            if watch is not None and fresh and (cached is not None or labelled):
                 result[rk] = cached
             elif rk in self._recent:
                 result[rk] = self._recent[rk]
@@ -370,6 +468,17 @@ class TargetCache:
         self._pending.discard(rk)
         self._records.pop(rk, None)
 
+    def _summarised(self, obj: Obj, kind: Kind, metadata_only: bool) -> Obj:
+        """Informer transform: managedFields give way to their :class:`FieldsSummary` (they are about half
+        of an object's memory), and metadata-only objects are named by their real kind, so messages
+        read ``v1/ConfigMap/ns/name``. (The dict is fresh from the decoder: changing it in place is safe.)"""
+        metadata = obj.get("metadata")
+        if isinstance(metadata, dict):
+            metadata[FIELDS] = summarise(metadata.pop("managedFields", None), kind[0], self.takeover_managers)
+        if metadata_only:
+            obj["apiVersion"], obj["kind"] = kind
+        return obj
+
     # --- watch events ---------------------------------------------------------------------------------------
     def _owner(self, obj: Obj, depth: int = 0) -> MRKey | None:
         """The MR named by the origin annotation (our cluster ID only), else the controller owner's MR."""
@@ -400,6 +509,9 @@ class TargetCache:
         rv = resource_version(live)
         if not_older(record.resource_version, rv):
             return False  # our own write, or an event older than it
+        fields = self.fields_of(rk[0], live)
+        if fields is not None and fields.takeover:
+            return True  # a hand edit added (or took) fields: take them over
         if record.body is not None and not drifted(orjson.loads(record.body), live):
             self._records[rk] = record._replace(resource_version=rv)
             return False
@@ -435,16 +547,6 @@ class TargetCache:
             self.on_drift(owner)  # a managed object is gone: re-create it (a no-op if we pruned it)
         else:
             self.on_health(owner)
-
-
-def _without_managed_fields(obj: Obj) -> Obj:
-    """Cached objects lose ``metadata.managedFields``: neither the merge, the drift check nor kstatus
-    reads them, and they are about half of an object's memory. (Informer transform: the dict is fresh
-    from the decoder, so trimming it in place is safe.)"""
-    metadata = obj.get("metadata")
-    if isinstance(metadata, dict):
-        metadata.pop("managedFields", None)
-    return obj
 
 
 def _stop_on_permanent_error(exc: Exception) -> None:

@@ -1,4 +1,4 @@
-"""`resource-manager dev-cluster up|status|down` leaves a cluster running between commands, then stops it."""
+"""`rm-dev dev-cluster up|status|down` leaves a cluster running between commands, then stops it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from devcluster.cluster import COMPONENTS, Cluster
 
 pytestmark = pytest.mark.cluster
 
-CLI = str(Path(sys.executable).parent / "resource-manager")
+CLI = str(Path(sys.executable).parent / "rm-dev")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -74,6 +74,6 @@ def deployment(name: str, *, ready: int = 1) -> Obj:
         "apps/v1",
         "Deployment",
         name,
-        spec={"replicas": 1, "selector": SELECTOR},
+        spec={"replicas": 1, "selector": SELECTOR, "template": {"metadata": {"labels": {"app": "web"}}}},
         status={**counts, "conditions": conds},
     )

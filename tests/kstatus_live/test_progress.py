@@ -7,10 +7,10 @@ import io
 import orjson
 from rich.console import Console
 
-from kstatus import Status
+from kstatus import Options, Status
 from kstatus.live.events import ResourceStatus, Sync, Update
 from kstatus.live.ids import ObjectId
-from kstatus.live.progress import JsonView, LinesView, TableView
+from kstatus.live.progress import DocumentView, LinesView, TableView
 from kstatus.live.tracker import Outcome, Tracker
 from kstatus.live.wait import WaitResult
 
@@ -21,7 +21,7 @@ AGAIN = ResourceStatus(WEB, Status.IN_PROGRESS, "Available: 0/1", generated=(Res
 CURRENT = ResourceStatus(CFG, Status.CURRENT, "Resource is always ready")
 
 
-def feed(view: JsonView | LinesView | TableView) -> Tracker:
+def feed(view: DocumentView | LinesView | TableView) -> Tracker:
     tracker = Tracker([WEB, CFG], Status.CURRENT)
     for status in (IN_PROGRESS, AGAIN, CURRENT):
         tracker.observe(status, 0.0)
@@ -31,20 +31,19 @@ def feed(view: JsonView | LinesView | TableView) -> Tracker:
     return tracker
 
 
-async def test_json_view_streams_every_event_and_a_result() -> None:
+async def test_document_view_prints_the_status_list_with_the_outcome_at_the_end() -> None:
     out = io.StringIO()
-    feed(JsonView(out, Status.CURRENT))
-    events = [orjson.loads(line) for line in out.getvalue().splitlines()]
-    assert [e["type"] for e in events] == ["Update", "Update", "Update", "Sync", "Result"]
-    assert events[0] | {"elapsed": 0} == {
-        "type": "Update",
-        "elapsed": 0,
-        "resource": "Deployment/shop/web",
-        "status": "InProgress",
-        "message": "Available: 0/1",
-    }
-    assert events[-1]["outcome"] == "timed out"
-    assert [s["name"] for s in events[-1]["statuses"]] == ["web", "cfg"]
+    feed(DocumentView(out, Status.CURRENT, "json", Options()))
+    document = orjson.loads(out.getvalue())  # nothing but the one document
+    assert (document["apiVersion"], document["kind"]) == ("kstatus.resource-manager.dev/v1", "StatusList")
+    assert [(i["name"], i["status"]) for i in document["items"]] == [("web", "InProgress"), ("cfg", "Current")]
+    assert document["items"][0]["generated"][0]["name"] == "cfg"
+    wait = document["wait"]
+    assert (wait["for"], wait["outcome"], wait["aggregate"]) == ("Current", "timed out", "InProgress")
+    assert wait["summary"].startswith("timed out after ")
+    names = io.StringIO()
+    feed(DocumentView(names, Status.CURRENT, "name", Options()))
+    assert names.getvalue() == "configmap/cfg\n"  # only what reached the desired status
 
 
 async def test_lines_view_writes_only_visible_changes_then_the_summary() -> None:

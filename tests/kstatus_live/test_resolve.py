@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kstatus import Status
+from kstatus import Options, Status
 from kstatus.live.ids import ObjectId, id_of
-from kstatus.live.resolve import GroupKind, Lookup, resolve
-from tests.kstatus_live.objects import Obj, crash_looping, deployment, obj, pod, replica_set, unschedulable
+from kstatus.live.resolve import GroupKind, Lookup, read_kinds, resolve
+from tests.kstatus_live.objects import SELECTOR, Obj, crash_looping, deployment, obj, pod, replica_set, unschedulable
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -85,3 +85,64 @@ def test_signature_changes_with_generated_statuses_but_not_with_the_object() -> 
 def test_ids_print_like_kubectl_resources() -> None:
     assert str(ObjectId("apps", "Deployment", "shop", "web")) == "Deployment/shop/web"
     assert str(ObjectId("example.com", "Widget", "", "w")) == "Widget.example.com/w"
+
+
+ENDPOINTS = Options(endpoints=True)
+BUDGETS = Options(budgets=True)
+
+
+def service(name: str = "web") -> Obj:
+    return obj("v1", "Service", name, spec={"selector": {"app": "web"}, "clusterIP": "10.0.0.1"})
+
+
+def endpoint_slice(name: str, service_name: str, ready: bool) -> Obj:
+    labels = {"kubernetes.io/service-name": service_name}
+    slice_ = obj("discovery.k8s.io/v1", "EndpointSlice", name, labels=labels)
+    return {**slice_, "endpoints": [{"addresses": ["10.0.0.9"], "conditions": {"ready": ready}}]}
+
+
+def test_endpoints_option_reads_the_services_own_slices_and_shows_them() -> None:
+    other = endpoint_slice("db-1", "db", True)
+    lookup = lookup_of(endpoint_slice("web-2", "web", False), other)
+    assert resolve(service(), lookup).message == "Service is ready"  # upstream: slices not read
+    waiting = resolve(service(), lookup, options=ENDPOINTS)
+    assert (waiting.status, waiting.message) == (Status.IN_PROGRESS, "Service has no ready endpoints")
+    assert [g.id.name for g in waiting.generated] == ["web-2"]
+    ready = resolve(
+        service(),
+        lookup_of(endpoint_slice("web-2", "web", False), endpoint_slice("web-1", "web", True)),
+        options=ENDPOINTS,
+    )
+    assert (ready.status, ready.message) == (Status.CURRENT, "Service is ready")
+    assert [g.id.name for g in ready.generated] == ["web-1", "web-2"]
+
+
+def test_budgets_option_counts_the_workloads_ready_pods_against_covering_budgets() -> None:
+    pdb = obj("policy/v1", "PodDisruptionBudget", "web-pdb", spec={"selector": SELECTOR, "minAvailable": 2})
+    lookup = lookup_of(replica_set("web-1"), pod("web-1-a"), pdb)
+    assert resolve(deployment("web"), lookup, now=NOW).status == Status.CURRENT
+    result = resolve(deployment("web"), lookup, options=BUDGETS, now=NOW)
+    assert (result.status, result.message) == (
+        Status.IN_PROGRESS,
+        "PodDisruptionBudget web-pdb needs 2 healthy Pods, 1 are ready",
+    )
+    assert [g.id.kind for g in result.generated] == ["ReplicaSet"]  # the budget is read, not generated
+
+
+def test_a_malformed_budget_makes_the_workload_unknown() -> None:
+    pdb = obj("policy/v1", "PodDisruptionBudget", "bad", spec={"selector": SELECTOR, "minAvailable": "x"})
+    result = resolve(deployment("web"), lookup_of(replica_set("web-1"), pod("web-1-a"), pdb), options=BUDGETS)
+    assert result.status == Status.UNKNOWN
+    assert (
+        result.error == "PodDisruptionBudget bad spec.minAvailable: expected an integer or a percentage, got string 'x'"
+    )
+
+
+def test_related_kinds_follow_the_options() -> None:
+    assert read_kinds(("", "Service"), Options()) == []
+    assert read_kinds(("", "Service"), ENDPOINTS) == [("discovery.k8s.io", "EndpointSlice")]
+    assert read_kinds(("apps", "Deployment"), BUDGETS) == [
+        ("apps", "ReplicaSet"),
+        ("policy", "PodDisruptionBudget"),
+        ("", "Pod"),
+    ]

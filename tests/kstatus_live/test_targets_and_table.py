@@ -13,7 +13,7 @@ from kstatus.live.ids import ObjectId
 from kstatus.live.table import duration, explain, summary
 from kstatus.live.targets import KindRef, TargetError, crd_scopes, split_target, type_aliases
 from kstatus.live.tracker import Outcome
-from kstatus.status_command import BadInput
+from kubecore.cli import UsageFailure
 
 DISCOVERY = [
     {
@@ -123,8 +123,8 @@ def test_go_durations(text: str, seconds: float) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "5", "5x", "m", "0s", "1m 2s"])
-def test_bad_durations_are_bad_input(text: str) -> None:
-    with pytest.raises(BadInput, match="invalid duration"):
+def test_bad_durations_are_usage_errors(text: str) -> None:
+    with pytest.raises(UsageFailure, match="invalid duration"):
         parse_duration(text)
 
 

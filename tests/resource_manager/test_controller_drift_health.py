@@ -89,16 +89,23 @@ async def test_drift_of_owned_fields_and_deletions_repaired_foreign_fields_left(
                 f"{kind} re-created", lambda a=api_version, k=kind, n=name: ctl.exists(a, k, n, namespace)
             )
 
-        # fields we do not own are left alone: an extra data key and label on the ConfigMap
+        # a hand edit adds a data key and a label (kubectl patch's field manager): the key goes, the label stays
         foreign = {"metadata": {"labels": {"team": "x"}}, "data": {"extra": "1"}}
-        edited = await client.patch("v1", "ConfigMap", "cm", foreign, namespace=namespace)
-        # a later deletion in the same watch is repaired only after the edit's event was handled
+        await client.patch("v1", "ConfigMap", "cm", foreign, namespace=namespace, field_manager="kubectl-patch")
+
+        async def extra_removed() -> bool:
+            live = await client.get("v1", "ConfigMap", "cm", namespace=namespace)
+            return bool(live["data"] == {"k": "v"})
+
+        await restored_within("the hand-added data key removed", extra_removed)
+        live = await client.get("v1", "ConfigMap", "cm", namespace=namespace)
+        assert live["metadata"]["labels"]["team"] == "x"
+        # a later deletion in the same watch is repaired only after the edit's events were handled
         await client.delete("v1", "ConfigMap", "sentinel", namespace=namespace)
         await restored_within("sentinel re-created", lambda: ctl.exists("v1", "ConfigMap", "sentinel", namespace))
         await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
-        live = await client.get("v1", "ConfigMap", "cm", namespace=namespace)
-        assert live["metadata"]["resourceVersion"] == edited["metadata"]["resourceVersion"]  # not written again
-        assert live["data"] == {"k": "v", "extra": "1"}
+        final = await client.get("v1", "ConfigMap", "cm", namespace=namespace)
+        assert final["metadata"]["resourceVersion"] == live["metadata"]["resourceVersion"]  # no further write
 
 
 async def test_resync_of_unchanged_objects_sends_no_write_and_reads_only_the_mr(

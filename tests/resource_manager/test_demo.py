@@ -1,4 +1,4 @@
-"""The README's main job, end to end: `resource-manager demo` until Ctrl-C, then nothing left running."""
+"""The README's main job, end to end: `rm-dev demo` until Ctrl-C, then nothing left running."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from devcluster.cluster import Cluster
 
 pytestmark = pytest.mark.cluster
 
-CLI = str(Path(sys.executable).parent / "resource-manager")
+CLI = str(Path(sys.executable).parent / "rm-dev")
 
 
 def test_demo_runs_the_examples_reverts_an_edit_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from resource_manager.drift import drifted, fingerprint, quantity, write_needed
+from resource_manager.fields import FieldsSummary
 from resource_manager.merge import ApplyPlan
 
 BODY: dict[str, Any] = {
@@ -103,15 +104,27 @@ def test_fingerprint_ignores_key_order() -> None:
     assert fingerprint({"a": 1}) != fingerprint({"a": 2})
 
 
-def test_write_needed() -> None:
+OURS_FIELDS = (
+    '{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:replicas":{},"f:template":{"f:spec":'
+    '{"f:containers":{"k:{\\"name\\":\\"c\\"}":{".":{},"f:image":{},"f:name":{}}}}}}}'
+)
+OURS = FieldsSummary(False, OURS_FIELDS)
+
+
+def test_write_needed_judges_the_live_object_and_its_managed_fields() -> None:
     plan = ApplyPlan(BODY, (), ())
-    applied = fingerprint(BODY)
-    assert not write_needed(plan, _live(), applied)
-    assert write_needed(plan, _live(), None)  # e.g. after a restart: apply once to own the fields
-    assert write_needed(plan, _live(), fingerprint({"other": 1}))
-    assert write_needed(plan, None, applied)
-    assert write_needed(ApplyPlan(BODY, ("foreign",), ()), _live(), applied)
-    assert not write_needed(ApplyPlan(BODY, ("gone",), ("gone",)), _live(), applied)
+    assert not write_needed(plan, _live(), OURS)  # e.g. right after a restart: nothing to do
+    assert write_needed(plan, None, None)
+    assert write_needed(plan, _live(), None)  # absent summary: unknown
+    assert write_needed(plan, _live(), OURS._replace(ours=None))  # we own nothing yet (e.g. GRM migration)
+    assert write_needed(plan, _live(), OURS._replace(takeover=True))  # a hand edit to take over
+    dropped = OURS._replace(ours=OURS_FIELDS.replace('"f:replicas":{},', '"f:replicas":{},"f:paused":{},'))
+    assert write_needed(plan, _live(), dropped)  # a field we own left the manifest: remove it
+    changed = _live()
+    changed["spec"]["replicas"] = 3
+    assert write_needed(plan, changed, OURS)
+    assert write_needed(ApplyPlan(BODY, ("foreign",), ()), _live(), OURS)
+    assert not write_needed(ApplyPlan(BODY, ("gone",), ("gone",)), _live(), OURS)
     assert not write_needed(ApplyPlan(None, (), ()), _live(), None)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import sys
 from typing import Any
 
 import brotli
@@ -136,6 +137,14 @@ def test_bad_base64_and_bad_compression_are_error_values() -> None:
         ("b.br", "brotli: invalid compressed data"),
         ("c.zst", "zstd: invalid compressed data"),
     ]
+
+
+def test_zst_keys_without_the_zstd_extra_say_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "zstandard", None)  # as if not installed: importing it fails
+    zst = zstandard.ZstdCompressor().compress(CONFIGMAP)
+    [item] = decode_secret(_secret("s", {"objects.yaml.zst": zst}))
+    assert isinstance(item, DecodingError)
+    assert item.error == "zstd: not supported by this installation (pip install 'resource-manager[zstd]')"
 
 
 def test_truncated_streams_are_errors() -> None:

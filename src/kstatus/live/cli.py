@@ -1,9 +1,9 @@
 """`kstatus wait` and the live half of `kstatus status`: terminal I/O around the live engine.
 
-Importing this module is cheap (typer is loaded already by the CLI): aiohttp, kubecore and rich
-are imported inside the functions that talk to a cluster or draw a table, so `kstatus --help`
-stays fast.  Every failure a user can fix is a `BadInput` (one line, exit 3): bad flags or
-manifests, no kubeconfig, an unreachable or refusing cluster.
+Importing this module is cheap (typer is loaded already by the CLI): aiohttp, kubecore's client
+and rich are imported inside the functions that talk to a cluster or draw a table, so
+`kstatus -h` stays fast.  Failures follow the CLI convention (`kubecore.cli`): bad flags,
+arguments or manifests exit 2, no kubeconfig, an unreachable or refusing cluster exit 3.
 """
 
 from __future__ import annotations
@@ -17,35 +17,46 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kubecore.cli import CLUSTER_ERROR, NOT_REACHED, OK, NotReached, UsageFailure
+
 if TYPE_CHECKING:
     from kstatus.live.ids import ObjectId
     from kstatus.options import Options
-    from kubecore import Client, ClusterConfig
+    from kubecore import Client
 
-EXIT_CODES = {"reached": 0, "failed": 1, "timed out": 2, "error": 3}
+EXIT_CODES = {"reached": OK, "failed": NOT_REACHED, "timed out": NOT_REACHED, "error": CLUSTER_ERROR}
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s)")
 
 
 class WaitFor(StrEnum):
     current = "current"
-    deleted = "deleted"
-
-
-class WaitOutput(StrEnum):
-    table = "table"
-    json = "json"
+    delete = "delete"
+    deleted = "deleted"  # the spelling before kubectl's, kept for existing scripts
 
 
 TargetsArgument = Annotated[
     list[str] | None,
-    typer.Argument(metavar="TYPE/NAME", help="Objects to read from the cluster, e.g. deployment/web."),
+    typer.Argument(
+        metavar="TYPE[/NAME]",
+        help="Objects in the cluster: TYPE/NAME (deployment/web), or TYPE with -l, --all or -A.",
+        show_default=False,
+    ),
+]
+SelectorOption = Annotated[
+    str | None,
+    typer.Option("-l", "--selector", metavar="SELECTOR", help="Label selector for the TYPE arguments (app=web)."),
+]
+AllOption = Annotated[bool, typer.Option("--all", help="Every object of the TYPE arguments in the namespace.")]
+AllNamespacesOption = Annotated[
+    bool, typer.Option("-A", "--all-namespaces", help="Objects of the TYPE arguments in every namespace.")
 ]
 LiveOption = Annotated[bool, typer.Option("--live", help="Read the objects of the manifests from the cluster.")]
 NamespaceOption = Annotated[
-    str | None, typer.Option("-n", "--namespace", help="Namespace (default: the kubeconfig context's).")
+    str | None,
+    typer.Option("-n", "--namespace", metavar="NAMESPACE", help="Namespace (default: the kubeconfig context's)."),
 ]
 KubeconfigOption = Annotated[str | None, typer.Option("--kubeconfig", metavar="FILE", help="Path to a kubeconfig.")]
-ContextOption = Annotated[str | None, typer.Option("--context", help="The kubeconfig context to use.")]
+ContextOption = Annotated[str | None, typer.Option("--context", metavar="NAME", help="The kubeconfig context to use.")]
 
 
 @dataclass(frozen=True)
@@ -57,87 +68,116 @@ class ClusterFlags:
     namespace: str | None = None
 
 
-def parse_duration(text: str) -> float:
-    """Seconds of a Go duration ("5m", "1m30s", "90s", "1.5h"); BadInput otherwise."""
-    from kstatus.status_command import BadInput
+@dataclass(frozen=True)
+class Targets:
+    """What a command is about: `TYPE/NAME` and `TYPE` arguments, manifests, kubectl's `-l`,
+    `--all` and `-A` (which select objects of the bare `TYPE`s)."""
 
+    args: tuple[str, ...] = ()
+    filenames: tuple[str, ...] = ()
+    selector: str | None = None
+    all: bool = False
+    all_namespaces: bool = False
+
+    @property
+    def named(self) -> list[str]:
+        return [arg for arg in self.args if "/" in arg]
+
+    @property
+    def types(self) -> list[str]:
+        return [arg for arg in self.args if "/" not in arg]
+
+    @property
+    def selecting(self) -> bool:
+        return self.selector is not None or self.all or self.all_namespaces
+
+    def check(self) -> None:
+        """Usage errors, before any cluster is asked."""
+        if not self.args and not self.filenames:
+            raise UsageFailure(
+                "nothing to look at: give TYPE/NAME arguments, TYPE with -l, --all or -A, or manifests with -f"
+            )
+        if self.types and not self.selecting:
+            raise UsageFailure(f"{self.types[0]!r}: give TYPE/NAME, or TYPE with -l SELECTOR, --all or -A")
+        if self.selecting and not self.types:
+            raise UsageFailure("-l, --all and -A select objects of a TYPE argument, e.g. 'deployment -l app=web'")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds of a Go duration ("5m", "1m30s", "90s", "1.5h"); a usage error otherwise."""
     parts = _DURATION.findall(text)
     if not text or "".join(number + unit for number, unit in parts) != text:
-        raise BadInput(f"invalid duration {text!r}: use a Go duration such as 30s, 5m or 1h30m")
+        raise UsageFailure(f"invalid duration {text!r}: use a Go duration such as 30s, 5m or 1h30m")
     scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
     seconds = sum(float(number) * scale[unit] for number, unit in parts)
     if seconds <= 0:
-        raise BadInput(f"invalid duration {text!r}: the timeout must be positive")
+        raise UsageFailure(f"invalid duration {text!r}: the timeout must be positive")
     return seconds
 
 
 @contextmanager
 def cluster_errors() -> Iterator[None]:
-    """Config, connection and API failures become one actionable line (exit 3)."""
-    import aiohttp
-
+    """A TYPE the cluster does not know is a usage error; config, connection and API failures are
+    cluster errors (`kubecore.cli.cluster_errors`)."""
     from kstatus.live.targets import TargetError
-    from kstatus.status_command import BadInput
-    from kubecore import KubeError
+    from kubecore.cli import cluster_errors as kube_errors
 
     try:
-        yield
+        with kube_errors():
+            yield
     except TargetError as err:
-        raise BadInput(str(err)) from None
-    except KubeError as err:
-        raise BadInput(str(err)) from None
-    except (aiohttp.ClientError, OSError) as err:
-        raise BadInput(f"cannot reach the cluster: {err}") from None
+        raise UsageFailure(str(err)) from None
 
 
-def _config(flags: ClusterFlags) -> ClusterConfig:
-    from kubecore import load_config
+def _client(flags: ClusterFlags) -> Client:
+    from kubecore.cli import cli_client, load_cluster_config
 
-    return load_config(flags.kubeconfig, context=flags.context)
+    return cli_client(load_cluster_config(flags.kubeconfig, flags.context), "kstatus")
 
 
 async def _ids(
-    client: Client, targets: Sequence[str], objects: Sequence[dict[str, Any]], flags: ClusterFlags
+    client: Client, targets: Targets, objects: Sequence[dict[str, Any]], flags: ClusterFlags
 ) -> list[ObjectId]:
-    from kstatus.live.targets import argument_ids, manifest_ids
+    from kstatus.live.targets import argument_ids, manifest_ids, selected_ids
 
     namespace = flags.namespace or client.namespace
-    ids = await argument_ids(client, targets, namespace) if targets else []
-    return ids + await manifest_ids(client, objects, namespace)
+    ids = await argument_ids(client, targets.named, namespace) if targets.named else []
+    if targets.types:
+        where = None if targets.all_namespaces else namespace
+        ids += await selected_ids(client, targets.types, where, targets.selector)
+    return list(dict.fromkeys(ids + await manifest_ids(client, objects, namespace)))
 
 
 # --- kstatus status TYPE/NAME... | -f FILE --live ------------------------------------------------
 
 
-def run_live_status(
-    targets: Sequence[str], filenames: Sequence[str], flags: ClusterFlags, output: str, options: Options
-) -> int:
+def run_live_status(targets: Targets, flags: ClusterFlags, output: str, options: Options) -> int:
     """Print the statuses read from the cluster, like the offline command; return its exit code."""
     import asyncio
 
-    from kstatus.status_command import BadInput, read_manifests
+    from kstatus.status_command import read_manifests
 
-    if not targets and not filenames:
-        raise BadInput("nothing to look at: give TYPE/NAME arguments or manifests with -f")
-    objects = read_manifests(filenames) if filenames else []
+    targets.check()
+    objects = read_manifests(targets.filenames) if targets.filenames else []
     with cluster_errors():
         return asyncio.run(_live_status(targets, objects, flags, output, options))
 
 
 async def _live_status(
-    targets: Sequence[str], objects: Sequence[dict[str, Any]], flags: ClusterFlags, output: str, options: Options
+    targets: Targets, objects: Sequence[dict[str, Any]], flags: ClusterFlags, output: str, options: Options
 ) -> int:
     import sys
 
-    from kstatus.live.fetch import fetch_and_resolve
+    async with _client(flags) as client:
+        ids = await _ids(client, targets, objects, flags)  # first: an unreachable server fails before more imports
+        from kstatus.live.fetch import fetch_and_resolve
+
+        statuses = await fetch_and_resolve(client, ids, options=options)
     from kstatus.live.table import status_record
     from kstatus.offline import exit_code
     from kstatus.render import render
-    from kubecore import Client
 
-    async with Client(_config(flags), name="kstatus") as client:
-        statuses = await fetch_and_resolve(client, await _ids(client, targets, objects, flags), options=options)
-    records = [status_record(s) for s in statuses]
+    records = [status_record(s, options) for s in statuses]
     render(records, output, sys.stdout)
     return exit_code(records)
 
@@ -146,7 +186,7 @@ async def _live_status(
 
 
 def run_wait(
-    filenames: Sequence[str],
+    targets: Targets,
     flags: ClusterFlags,
     *,
     wait_for: str,
@@ -155,20 +195,20 @@ def run_wait(
     output: str,
     options: Options,
 ) -> int:
-    """Wait for the manifests' objects; print a live table (or JSON lines) and a summary."""
+    """Wait for the objects; print a live table (or the final statuses with -o json|yaml|name)."""
     import asyncio
 
-    from kstatus.status_command import BadInput, read_manifests
+    from kstatus.status_command import read_manifests
 
-    if not filenames:
-        raise BadInput("no input: give manifests with -f FILE|DIR|-")
+    targets.check()
     seconds = parse_duration(timeout)
-    objects = read_manifests(filenames)
+    objects = read_manifests(targets.filenames) if targets.filenames else []
     with cluster_errors():
-        return asyncio.run(_wait(objects, flags, wait_for, seconds, fail_fast, output, options))
+        return asyncio.run(_wait(targets, objects, flags, wait_for, seconds, fail_fast, output, options))
 
 
 async def _wait(
+    targets: Targets,
     objects: Sequence[dict[str, Any]],
     flags: ClusterFlags,
     wait_for: str,
@@ -178,14 +218,16 @@ async def _wait(
     options: Options,
 ) -> int:
     from kstatus import Status
-    from kstatus.live.progress import progress_view
-    from kstatus.live.wait import wait
-    from kubecore import Client
 
     desired = Status.CURRENT if wait_for == WaitFor.current else Status.NOT_FOUND
-    async with Client(_config(flags), name="kstatus") as client:
-        ids = await _ids(client, [], objects, flags)
-        with progress_view(output, desired) as view:
+    async with _client(flags) as client:
+        ids = await _ids(client, targets, objects, flags)  # first: an unreachable server fails before more imports
+        if not ids and desired == Status.CURRENT:
+            raise NotReached("no matching resources found")
+        from kstatus.live.progress import progress_view
+        from kstatus.live.wait import wait
+
+        with progress_view(output, desired, options) as view:
             result = await wait(
                 client,
                 ids,

@@ -2,7 +2,8 @@
 
 Like upstream's caching cluster reader: one LIST per (kind, namespace) when several ids share it
 (one GET for a lone id), and one LIST of ReplicaSets / Pods per namespace that holds a Deployment,
-ReplicaSet or StatefulSet, so a thousand ids cost a handful of requests.  Per-object failures are
+ReplicaSet or StatefulSet (and of EndpointSlices / PodDisruptionBudgets when an option reads them),
+so a thousand ids cost a handful of requests.  Per-object failures are
 values: NotFound for a 404, Unknown with the error for anything else.
 """
 
@@ -21,7 +22,7 @@ from kstatus import Options
 from kstatus.live.events import ResourceStatus, not_found, unknown
 from kstatus.live.ids import ObjectId
 from kstatus.live.kinds import not_served, scope_problem, served
-from kstatus.live.resolve import GENERATED, GroupKind, resolve
+from kstatus.live.resolve import GroupKind, read_kinds, resolve
 from kstatus.options import DEFAULT_OPTIONS
 from kubecore import Client, KubeError, NotFound, ResourceInfo
 
@@ -44,7 +45,7 @@ async def fetch_and_resolve(
     for found, problems in await asyncio.gather(*reads):
         objects.update(found)
         results.update(problems)
-    children = await _children(client, objects)
+    children = await _children(client, objects, options)
     for oid, obj in objects.items():
         results[oid] = _resolve(oid, obj, children, options, now)
     return [results[oid] for oid in wanted]
@@ -79,7 +80,8 @@ async def _read(
 class _Children:
     """Fetched ReplicaSets and Pods per namespace, and the errors of lists that failed."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: Options) -> None:
+        self.options = options
         self.items: dict[tuple[GroupKind, str], list[Obj]] = {}
         self.errors: dict[tuple[GroupKind, str], str] = {}
 
@@ -87,24 +89,17 @@ class _Children:
         return self.items.get((kind, namespace), [])
 
     def error_for(self, kind: GroupKind, namespace: str) -> str | None:
-        """The first failed list among the kinds `kind` generates, recursively."""
-        child = GENERATED.get(kind)
-        while child is not None:
+        """The first failed list among the kinds the status of `kind` reads, recursively."""
+        for child in read_kinds(kind, self.options):
             if (child, namespace) in self.errors:
                 return self.errors[(child, namespace)]
-            child = GENERATED.get(child)
         return None
 
 
-async def _children(client: Client, parents: Iterable[ObjectId]) -> _Children:
-    """LIST every generated kind (recursively) in every namespace that holds a parent."""
-    needed: set[tuple[GroupKind, str]] = set()
-    for oid in parents:
-        child = GENERATED.get(oid.group_kind)
-        while child is not None:
-            needed.add((child, oid.namespace))
-            child = GENERATED.get(child)
-    out = _Children()
+async def _children(client: Client, parents: Iterable[ObjectId], options: Options) -> _Children:
+    """LIST every kind the parents' statuses read (recursively) in every namespace that holds one."""
+    needed = {(child, oid.namespace) for oid in parents for child in read_kinds(oid.group_kind, options)}
+    out = _Children(options)
 
     async def list_one(kind: GroupKind, namespace: str) -> None:
         api_version = f"{kind[0]}/v1" if kind[0] else "v1"

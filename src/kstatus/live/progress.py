@@ -1,8 +1,9 @@
 """How `kstatus wait` shows progress (terminal output): a live rich table on a TTY, one line per
-change when stdout is a pipe or file, or one JSON object per event with `-o json`.
+change when stdout is a pipe or file (`-o table`, `-o wide`), or, for `-o json|yaml|name`, the
+final statuses in that format once the wait is over.
 
-Each view gets every event with the tracker (`on_event`) and the result (`finish`), and prints
-the one-line summary last.
+Each view gets every event with the tracker (`on_event`) and the result (`finish`); the table
+views print the one-line summary last.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import asyncio
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from kstatus import Status
-from kstatus.live.events import Error, Event, Sync, Update
+from kstatus import Options, Status
+from kstatus.live.events import Event, Update
 from kstatus.live.ids import ObjectId
-from kstatus.live.table import HEADERS, explain, json_line, rows, status_record, summary, update_line
+from kstatus.live.table import HEADERS, explain, rows, status_record, summary, update_line
 from kstatus.live.tracker import Tracker
 from kstatus.live.wait import WaitResult
 
@@ -41,32 +42,32 @@ class _Clock:
         return self._loop.time() - self.started
 
 
-class JsonView(_Clock):
-    """One JSON object per line: Update, Sync, Error, and a final Result with every status."""
+class DocumentView(_Clock):
+    """`-o json|yaml|name`: nothing while waiting, then every status in that format; JSON and YAML
+    carry the outcome under `wait`, `name` lists the objects that reached the desired status."""
 
-    def __init__(self, stream: TextIO, desired: Status) -> None:
+    def __init__(self, stream: TextIO, desired: Status, output: str, options: Options) -> None:
         super().__init__()
-        self.stream, self.desired = stream, desired
-
-    def _emit(self, kind: str, **fields: Any) -> None:
-        self.stream.write(json_line(kind, elapsed=round(self.elapsed(), 3), **fields) + "\n")
-        self.stream.flush()
+        self.stream, self.desired, self.output, self.options = stream, desired, output, options
 
     def on_event(self, event: Event, tracker: Tracker) -> None:
-        if isinstance(event, Update):
-            s = event.resource
-            self._emit("Update", resource=str(s.id), status=str(s.status), message=explain(s))
-        elif isinstance(event, Sync):
-            self._emit("Sync")
-        elif isinstance(event, Error):
-            self._emit("Error", message=event.message)
+        pass
 
     def finish(self, result: WaitResult) -> None:
+        from kstatus.render import render
+
         line = summary(result.outcome, result.statuses, self.desired, self.elapsed(), result.error)
-        statuses = [status_record(s) for s in result.statuses]
-        self._emit(
-            "Result", outcome=str(result.outcome), aggregate=str(result.aggregate), summary=line, statuses=statuses
-        )
+        statuses = result.statuses
+        if self.output == "name":
+            statuses = [s for s in statuses if s.status == self.desired]
+        outcome = {
+            "for": str(self.desired),
+            "outcome": str(result.outcome),
+            "aggregate": str(result.aggregate),
+            "elapsed": round(self.elapsed(), 3),
+            "summary": line,
+        }
+        render([status_record(s, self.options) for s in statuses], self.output, self.stream, wait=outcome)
 
 
 class LinesView(_Clock):
@@ -134,10 +135,10 @@ class TableView(_Clock):
 
 
 @contextmanager
-def progress_view(output: str, desired: Status) -> Iterator[View]:
+def progress_view(output: str, desired: Status, options: Options) -> Iterator[View]:
     """The view for `-o` and the kind of stdout; the summary is printed when the block ends."""
-    if output == "json":
-        yield JsonView(sys.stdout, desired)
+    if output not in ("table", "wide"):
+        yield DocumentView(sys.stdout, desired, output, options)
     elif not sys.stdout.isatty():
         yield LinesView(sys.stdout, desired)
     else:

@@ -1,8 +1,7 @@
 """What `kstatus wait` and `kstatus status --live` print, as pure functions of statuses (no I/O).
 
 The live table has one row per object: resource, status, message, and for how long it has had that
-status.  The summary is one line saying how the wait ended.  `-o json` gets one JSON object per
-event instead, so scripts can follow a wait as it happens.
+status.  The summary is one line saying how the wait ended.
 """
 
 from __future__ import annotations
@@ -10,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
-from kstatus import Status
+from kstatus import ComputeError, Options, Status, compute
 from kstatus.live.events import ResourceStatus
 from kstatus.live.tracker import Outcome, Tracker
 
 HEADERS = ("RESOURCE", "STATUS", "MESSAGE", "FOR")
-SHOWN_PENDING = 5  # objects named in a timed-out summary
+SHOWN_PENDING = 5
+DEFAULT_OPTIONS = Options()  # objects named in a timed-out summary
 
 
 def duration(seconds: float) -> str:
@@ -64,8 +62,9 @@ def summary(
     return f"timed out after {after}: {len(pending)} of {total} resources not {desired}: {named}{more}"
 
 
-def status_record(status: ResourceStatus) -> dict[str, Any]:
-    """The record `kstatus status` prints (the offline command's keys, plus generated resources)."""
+def status_record(status: ResourceStatus, options: Options = DEFAULT_OPTIONS) -> dict[str, Any]:
+    """The record every output format prints, the offline command's shape: identity, status,
+    message, the conditions kstatus sets, and the generated resources' records."""
     resource = status.resource or {}
     return {
         "apiVersion": resource.get("apiVersion") or status.id.group,
@@ -74,12 +73,21 @@ def status_record(status: ResourceStatus) -> dict[str, Any]:
         "name": status.id.name,
         "status": str(status.status),
         "message": status.text,
-        "generated": [status_record(g) for g in status.generated],
+        "conditions": _conditions(status, options),
+        "generated": [status_record(g, options) for g in status.generated],
     }
 
 
-def json_line(kind: str, **fields: Any) -> str:
-    return orjson.dumps({"type": kind, **fields}).decode()
+def _conditions(status: ResourceStatus, options: Options) -> list[dict[str, str]]:
+    """Reconciling/Stalled as `compute` gives them for the object, when that is the status shown
+    (a status raised by a failed generated resource has no condition of its own)."""
+    if status.resource is None or status.status not in (Status.IN_PROGRESS, Status.FAILED):
+        return []
+    try:
+        result = compute(status.resource, options=options)
+    except ComputeError:
+        return []
+    return [c._asdict() for c in result.conditions] if result.status == status.status else []
 
 
 def update_line(status: ResourceStatus, elapsed: float) -> str:

@@ -62,16 +62,47 @@ async def discover_aliases(client: Client) -> dict[str, KindRef]:
     return type_aliases(docs)
 
 
+def _kind(aliases: dict[str, KindRef], type_name: str, arg: str) -> KindRef:
+    """The kind a TYPE names; an unknown TYPE is an error (there is no manifest to trust)."""
+    ref = aliases.get(type_name.lower())
+    if ref is None:
+        raise TargetError(f'{arg!r}: the server doesn\'t have a resource type "{type_name}"')
+    return ref
+
+
 async def argument_ids(client: Client, args: Sequence[str], namespace: str) -> list[ObjectId]:
-    """Ids of `TYPE/NAME` arguments; an unknown TYPE is an error (there is no manifest to trust)."""
+    """Ids of `TYPE/NAME` arguments."""
     aliases = await discover_aliases(client)
     ids = []
     for arg in args:
         type_name, name = split_target(arg)
-        ref = aliases.get(type_name.lower())
-        if ref is None:
-            raise TargetError(f'{arg!r}: the server doesn\'t have a resource type "{type_name}"')
+        ref = _kind(aliases, type_name, arg)
         ids.append(ObjectId(ref.group, ref.kind, namespace if ref.namespaced else "", name))
+    return ids
+
+
+async def selected_ids(
+    client: Client, types: Sequence[str], namespace: str | None, selector: str | None
+) -> list[ObjectId]:
+    """Ids of the objects of bare `TYPE` arguments that exist now (kubectl's `-l`, `--all`, `-A`):
+    one metadata-only LIST per type, in `namespace` or, when None, in every namespace."""
+    aliases = await discover_aliases(client)
+    ids = []
+    for type_name in types:
+        ref = _kind(aliases, type_name, type_name)
+        info = await served(client, ref.group, ref.kind)
+        if info is None:
+            continue
+        listing = await client.list(
+            info.api_version,
+            ref.kind,
+            namespace=namespace if ref.namespaced else None,
+            label_selector=selector,
+            metadata_only=True,
+        )
+        for item in listing["items"]:
+            meta = item["metadata"]
+            ids.append(ObjectId(ref.group, ref.kind, meta.get("namespace") or "", meta["name"]))
     return ids
 
 

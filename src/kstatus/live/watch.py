@@ -9,7 +9,9 @@ Where this goes beyond upstream's watcher (spec §10.5), and why:
   event, from the cache, so an object that changed ten times is computed once, at its newest
   resourceVersion, and a slow consumer never makes the engine lag the API server;
 - ReplicaSets and Pods for Deployments, ReplicaSets and StatefulSets come from their own informers
-  (indexed by label), never from per-event LISTs;
+  (indexed by label), never from per-event LISTs; so do a Service's EndpointSlices (option
+  `endpoints`, by their `kubernetes.io/service-name` label) and the PodDisruptionBudgets of a
+  workload's namespace (option `budgets`);
 - a kind the cluster does not serve yet is NotFound until its CRD is established, then watched;
 - a Pod waiting in its schedule window is re-evaluated when the window ends, without an event;
 - an Update is only sent when the status signature changed (deduplication).
@@ -23,16 +25,16 @@ from collections import Counter, deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from kstatus import Options
 from kstatus.live.events import Error, Event, ResourceStatus, Signature, Sync, Update, not_found
 from kstatus.live.ids import ObjectId
 from kstatus.live.kinds import not_served, scope_problem, served
-from kstatus.live.resolve import GENERATED, GroupKind, resolve
-from kstatus.live.selectors import Labels, Matcher, SelectorError, index_value, label_index, labels_of, selector_of
+from kstatus.live.resolve import BUDGET, ENDPOINT_SLICE, GroupKind, read_kinds, resolve
 from kstatus.options import DEFAULT_OPTIONS
+from kstatus.related import SERVICE_NAME_LABEL
+from kstatus.selectors import Labels, Matcher, SelectorError, index_value, label_index, labels_of, selector_of
 from kubecore import Client, Forbidden, NoMatchError, NotFound, ResourceInfo, Unauthorized
 from kubecore.informer import Informer
 
@@ -73,24 +75,6 @@ class _Source:
         return f"{oid.namespace}/{oid.name}" if self.info.namespaced else oid.name
 
 
-@cache
-def _ancestors(kind: GroupKind) -> set[GroupKind]:
-    """Kinds whose status includes objects of `kind` (Pod → ReplicaSet, StatefulSet, Deployment)."""
-    out: set[GroupKind] = set()
-    for parent, child in GENERATED.items():
-        if child == kind:
-            out |= {parent} | _ancestors(parent)
-    return out
-
-
-def _descendants(kind: GroupKind) -> list[GroupKind]:
-    out, child = [], GENERATED.get(kind)
-    while child is not None:
-        out.append(child)
-        child = GENERATED.get(child)
-    return out
-
-
 class StatusWatcher:
     """The engine behind `watch_status` (start, iterate `events()`, stop)."""
 
@@ -101,8 +85,14 @@ class StatusWatcher:
         self._watched: dict[SourceKey, set[ObjectId]] = {}
         for oid in self.ids:
             self._watched.setdefault((oid.group_kind, oid.namespace), set()).add(oid)
-        # Kinds read as generated resources need unfiltered informers, whatever else watches them.
-        self._generated = {(child, ns) for gk, ns in self._watched for child in _descendants(gk)}
+        # What each watched kind's status reads (Deployment → ReplicaSet → Pod, ...), and the reverse.
+        self._reads = {gk: read_kinds(gk, options) for gk, _ns in self._watched}
+        self._readers: dict[GroupKind, set[GroupKind]] = {}
+        for gk, kinds in self._reads.items():
+            for kind in kinds:
+                self._readers.setdefault(kind, set()).add(gk)
+        # Kinds read for other objects' statuses need unfiltered informers, whatever else watches them.
+        self._generated = {(child, ns) for gk, ns in self._watched for child in self._reads[gk]}
         spread = Counter(kind for kind, _ns in set(self._watched) | self._generated)
         self._wide = {kind for kind, namespaces in spread.items() if namespaces > CLUSTER_WIDE_FROM}
         self._sources: dict[SourceKey, _Source] = {}
@@ -167,7 +157,7 @@ class StatusWatcher:
             info.kind,
             namespace=ns if info.namespaced and ns != ALL else None,
             field_selector=f"metadata.name={name}" if name else None,
-            indexers={LABELS: label_index} if _ancestors((info.group, info.kind)) else None,
+            indexers={LABELS: label_index} if (info.group, info.kind) in self._readers else None,
             on_error=lambda exc: self._failed(key, exc),
             transform=_slim,
         )
@@ -257,7 +247,7 @@ class StatusWatcher:
         source = self._sources.get(self._key(oid.group_kind, oid.namespace))
         if source is None or not source.synced:
             return None
-        children = [self._sources.get(self._key(kind, oid.namespace)) for kind in _descendants(oid.group_kind)]
+        children = [self._sources.get(self._key(kind, oid.namespace)) for kind in self._reads[oid.group_kind]]
         if not all(child is not None and child.synced for child in children):
             return None
         obj = source.informer.store.get(source.store_key(oid))
@@ -303,13 +293,21 @@ class StatusWatcher:
             oid = ObjectId(kind[0], kind[1], ns, obj["metadata"]["name"])
             if oid in watched:
                 self._mark(oid)
-        parents = _ancestors(kind)
+        parents = self._readers.get(kind)
         if parents:
             labels = [labels_of(obj)] if old is None else [labels_of(obj), labels_of(old)]
             for parent in parents:
                 for oid in self._watched.get((parent, ns), ()):
-                    if any(self._selects(oid, labels_) for labels_ in labels):
+                    if any(self._reads_object(oid, kind, labels_) for labels_ in labels):
                         self._mark(oid)
+
+    def _reads_object(self, parent: ObjectId, kind: GroupKind, labels: Labels) -> bool:
+        """Whether the status of `parent` reads an object of `kind` with these labels."""
+        if kind == ENDPOINT_SLICE:
+            return labels.get(SERVICE_NAME_LABEL) == parent.name
+        if kind == BUDGET:
+            return True  # any budget of the namespace may cover the workload's Pods
+        return self._selects(parent, labels)
 
     def _selects(self, parent: ObjectId, labels: Labels) -> bool:
         """Whether the parent's current selector matches; a parent with a bad selector selects nothing."""
@@ -331,7 +329,7 @@ class StatusWatcher:
     def _dependents(self, key: SourceKey) -> set[ObjectId]:
         """The ids whose status reads this source: its own kind's, and parents of that kind."""
         kind, ns = key
-        kinds = {kind} | _ancestors(kind)
+        kinds = {kind} | self._readers.get(kind, set())
         return {oid for (k, n), ids in self._watched.items() if k in kinds and ns in (n, ALL) for oid in ids}
 
     def _failed(self, key: SourceKey, exc: Exception) -> None:

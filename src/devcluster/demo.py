@@ -14,13 +14,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 from devcluster.build import BuildError
 from devcluster.cluster import Cluster, ClusterError
 
 DEMO_DIR = Path(".devcluster/demo")
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(str(resources.files("devcluster"))) / "examples"  # the repository's examples/, shipped
 APPLIED = '{.status.conditions[?(@.type=="ResourcesApplied")].status}'
 SYNC_PERIOD = "1m"
 

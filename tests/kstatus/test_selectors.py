@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kstatus.live.selectors import SelectorError, compile_selector, labels_of, selector_of
+from kstatus.selectors import SelectorError, compile_selector, labels_of, selector_of
 
 label_maps = st.dictionaries(st.sampled_from("abcde"), st.sampled_from(["1", "2", "3"]), max_size=5)
 

@@ -2,7 +2,8 @@
 
 Generated resources are found the way upstream finds them: by the parent's `spec.selector`, not by
 owner references.  The watch engine matches selectors against its caches, so this is a local
-re-implementation of `LabelSelectorAsSelector` semantics, including its errors.
+re-implementation of `LabelSelectorAsSelector` semantics, including its errors.  It is part of the
+pure core because the PodDisruptionBudget option matches selectors too.
 """
 
 from __future__ import annotations
