@@ -11,7 +11,7 @@ NEWEST := .venv-newest
 LOWER := .venv-lower
 EXTRAS := test,cel,zstd
 
-.PHONY: demo test test-newest test-lower-bounds lint typecheck control-plane dists clean
+.PHONY: demo test test-newest test-lower-bounds lint typecheck control-plane helm image deploy dists clean
 
 $(STAMP): pyproject.toml
 	PYTHON=$(PYTHON) NEWEST_PYTHON=$(NEWEST_PYTHON) scripts/check-tools.sh
@@ -37,6 +37,21 @@ $(LOWER)/.installed: pyproject.toml $(STAMP)
 control-plane: $(STAMP)
 	$(BIN)/rm-dev dev-cluster build
 
+# helm (for the chart tests) is built from its Go module like the control plane, and cached the same way.
+helm: $(STAMP)
+	$(BIN)/python -m devcluster.helm
+
+# The container image; needs podman or docker (IMAGE overrides the name).
+IMAGE ?= resource-manager:$(shell sed -n 's/^VERSION = "\(.*\)"/\1/p' src/kubecore/version.py)
+image:
+	@command -v podman >/dev/null && builder=podman || { command -v docker >/dev/null && builder=docker; } \
+	  || { echo "make image needs podman or docker; none is installed" >&2; exit 1; }; \
+	$$builder build -f Containerfile -t $(IMAGE) .
+
+# deploy/ holds the chart rendered with its default values (kubectl apply -f deploy/ without helm).
+deploy: helm
+	scripts/render-deploy.sh
+
 demo: control-plane
 	$(BIN)/rm-dev demo
 
@@ -47,7 +62,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck control-plane $(NEWEST)/.installed $(LOWER)/.installed
+test: lint typecheck control-plane helm $(NEWEST)/.installed $(LOWER)/.installed
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-newest test-lower-bounds
 

@@ -110,6 +110,7 @@ def test_the_installed_product_runs_the_seed_examples_on_the_dev_cluster(
     installed = run(bin_dir / "resource-manager", "install-crds", "--kubeconfig", kubeconfig, cwd=tmp_path)
     assert "established" in installed.stdout
     command = [bin_dir / "resource-manager", "run", "--kubeconfig", kubeconfig, "--namespace", namespace]
+    command += ["--no-leader-elect", "--metrics-bind-address", "127.0.0.1:0", "--health-bind-address", "127.0.0.1:0"]
     controller = subprocess.Popen(
         [str(c) for c in command], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

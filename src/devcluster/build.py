@@ -37,12 +37,17 @@ def source_dir() -> Path:
     return here
 
 
-def cache_root() -> Path:
-    """Where built binaries live; `RM_CACHE_DIR` moves it (CI may point it at a persistent disk)."""
+def cache_base() -> Path:
+    """Where built tools live; `RM_CACHE_DIR` moves it (CI may point it at a persistent disk)."""
     base = os.environ.get("RM_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "resource-manager"
     )
-    return Path(base) / "controlplane"
+    return Path(base)
+
+
+def cache_root() -> Path:
+    """Where the control plane binaries live."""
+    return cache_base() / "controlplane"
 
 
 def _ldflags() -> str:
@@ -62,7 +67,7 @@ def cache_key(src: Path) -> str:
     return f"k8s-{KUBERNETES_VERSION}_kwok-{KWOK_VERSION}_{GO_TOOLCHAIN}_{digest.hexdigest()[:12]}"
 
 
-def _go_env() -> dict[str, str]:
+def go_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(CGO_ENABLED="0", GOTOOLCHAIN=GO_TOOLCHAIN, GOFLAGS="-mod=readonly")
     return env
@@ -73,7 +78,7 @@ def _go_build(module: Path, out_dir: Path, packages: list[str], log: Path) -> No
     with log.open("ab") as sink:
         sink.write(f"$ (cd {module} && {' '.join(cmd)})\n".encode())
         sink.flush()
-        result = subprocess.run(cmd, cwd=module, env=_go_env(), stdout=sink, stderr=subprocess.STDOUT)
+        result = subprocess.run(cmd, cwd=module, env=go_env(), stdout=sink, stderr=subprocess.STDOUT)
     if result.returncode != 0:
         raise BuildError(f"go build in {module} failed (exit {result.returncode}); see {log}")
 

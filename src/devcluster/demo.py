@@ -28,7 +28,7 @@ from devcluster.cluster import Cluster, ClusterError
 DEMO_DIR = Path(".devcluster/demo")
 EXAMPLES = Path(str(resources.files("devcluster"))) / "examples"  # the repository's examples/, shipped
 APPLIED = '{.status.conditions[?(@.type=="ResourcesApplied")].status}'
-SYNC_PERIOD = "60"
+SYNC_PERIOD = "1m"
 
 
 class DemoError(Exception):
@@ -67,7 +67,15 @@ def _applied_check(cluster: Cluster, name: str) -> Callable[[], bool]:
 def _start_manager(cluster: Cluster) -> subprocess.Popen[bytes]:
     log_file = (DEMO_DIR / "manager.log").open("ab")
     command = [str(Path(sys.executable).with_name("resource-manager")), "run", "--kubeconfig", str(cluster.kubeconfig)]
-    return subprocess.Popen([*command, "--sync-period", SYNC_PERIOD], stdout=log_file, stderr=subprocess.STDOUT)
+    command += [
+        "--sync-period",
+        SYNC_PERIOD,
+        "--metrics-bind-address",
+        "127.0.0.1:0",
+        "--health-bind-address",
+        "127.0.0.1:0",
+    ]
+    return subprocess.Popen([*command, "--log-format", "text"], stdout=log_file, stderr=subprocess.STDOUT)
 
 
 def _stop_manager(manager: subprocess.Popen[bytes]) -> None:

@@ -7,3 +7,4 @@ built binaries is derived from them, so bumping one here triggers exactly one re
 KUBERNETES_VERSION = "v1.36.3"
 KWOK_VERSION = "v0.8.0"
 GO_TOOLCHAIN = "go1.26.8"
+HELM_VERSION = "v4.3.2"

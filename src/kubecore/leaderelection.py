@@ -66,6 +66,11 @@ def released(spec: Obj, now: datetime) -> Obj:
     return {**spec, "holderIdentity": "", "leaseDurationSeconds": 1, "acquireTime": stamp, "renewTime": stamp}
 
 
+class LeaseLost(KubeError):
+    """The leader could not renew its Lease in time: its work was stopped, and the caller must not
+    treat that as a normal end (another replica may be leading already)."""
+
+
 class LeaderElector:
     """Contend for one Lease; `await elector.run(lead)` runs `lead()` only while we hold it."""
 
@@ -93,23 +98,33 @@ class LeaderElector:
         self.release_on_cancel = release_on_cancel
         self.is_leader = False
         self.leader: str | None = None
+        self.renewed_at: float | None = None
+        """Loop time of the last successful acquire or renew while leading (health checks read it)."""
         self._observed: Obj | None = None
         self._observed_at = 0.0
 
+    def healthy(self, now: float) -> bool:
+        """client-go's leader-election health check: a leader that has not renewed for longer than
+        `renew_deadline` (plus a small tolerance) is unhealthy; a contender always is healthy."""
+        if not self.is_leader or self.renewed_at is None:
+            return True
+        return now - self.renewed_at <= self.renew_deadline + self.retry_period
+
     async def run(self, lead: Callable[[], Awaitable[None]]) -> None:
-        """Acquire, run `lead()` while renewing; returns when `lead()` returns or the lease is lost."""
+        """Acquire, run `lead()` while renewing; returns when `lead()` returns, raises `LeaseLost`
+        (after cancelling `lead()`) when renewing failed for `renew_deadline`."""
         await self._acquire()
         self.is_leader = True
+        self.renewed_at = asyncio.get_running_loop().time()
         log.info("acquired lease", lease=self.lease_name, identity=self.identity)
         lead_task = asyncio.ensure_future(lead())
         release = self.release_on_cancel
+        finished = False
         try:
             finished = await self._renew_until_lost(lead_task)
             release = finished
             if finished:
                 lead_task.result()  # re-raise what lead() raised
-            else:
-                log.warning("lost lease: could not renew in time", lease=self.lease_name, identity=self.identity)
         finally:
             self.is_leader = False
             lead_task.cancel()
@@ -117,6 +132,8 @@ class LeaderElector:
                 await lead_task
             if release:
                 await self._release()
+        if not finished:
+            raise LeaseLost(f"lost the Lease {self.lease_namespace}/{self.lease_name}: could not renew it in time")
 
     async def _acquire(self) -> None:
         while True:
@@ -134,7 +151,7 @@ class LeaderElector:
                 return True
             budget = last_renew + self.renew_deadline - loop.time()
             if budget > 0 and await self._attempt(budget):
-                last_renew = loop.time()
+                last_renew = self.renewed_at = loop.time()
             elif loop.time() - last_renew >= self.renew_deadline:
                 return False
 

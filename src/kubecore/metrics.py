@@ -1,5 +1,7 @@
 """Prometheus metrics of the client core, plus per-client request counts without Prometheus.
 
+Names and labels are client-go's (``rest_client_*``, ``workqueue_*``) so the dashboards and alerts
+operators already have for Go controllers work unchanged; ``client`` is our extra label (source/target).
 The controller must show that a resync sends zero writes, so requests are counted per client by verb
 and code in plain Python as well (`RequestStats`), which tests and callers can read directly.
 """
@@ -10,13 +12,25 @@ from collections import Counter as _Counter
 
 from prometheus_client import Counter, Gauge, Histogram
 
-REQUESTS = Counter("kubecore_requests", "HTTP requests to the Kubernetes API server", ["client", "verb", "code"])
+REQUESTS = Counter("rest_client_requests", "HTTP requests to the Kubernetes API server", ["client", "method", "code"])
 REQUEST_DURATION = Histogram(
-    "kubecore_request_duration_seconds", "Duration of Kubernetes API requests", ["client", "verb"]
+    "rest_client_request_duration_seconds", "Duration of Kubernetes API requests", ["client", "verb"]
 )
-WORKQUEUE_DEPTH = Gauge("kubecore_workqueue_depth", "Items waiting in a work queue", ["name"])
-WORKQUEUE_ADDS = Counter("kubecore_workqueue_adds", "Items added to a work queue", ["name"])
-WORKQUEUE_RETRIES = Counter("kubecore_workqueue_retries", "Rate-limited requeues of a work queue", ["name"])
+WORKQUEUE_DEPTH = Gauge("workqueue_depth", "Items waiting in a work queue", ["name"])
+WORKQUEUE_ADDS = Counter("workqueue_adds", "Items added to a work queue", ["name"])
+WORKQUEUE_RETRIES = Counter("workqueue_retries", "Rate-limited requeues of a work queue", ["name"])
+WORKQUEUE_QUEUE_DURATION = Histogram(
+    "workqueue_queue_duration_seconds",
+    "How long an item waits in a work queue before a worker takes it",
+    ["name"],
+    buckets=(1e-5, 1e-4, 1e-3, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0),
+)
+WORKQUEUE_WORK_DURATION = Histogram(
+    "workqueue_work_duration_seconds",
+    "How long processing an item from a work queue takes",
+    ["name"],
+    buckets=(1e-5, 1e-4, 1e-3, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0),
+)
 
 WRITE_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -13,11 +13,18 @@ Guarantees a reconciler relies on:
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
-from kubecore.metrics import WORKQUEUE_ADDS, WORKQUEUE_DEPTH, WORKQUEUE_RETRIES
+from kubecore.metrics import (
+    WORKQUEUE_ADDS,
+    WORKQUEUE_DEPTH,
+    WORKQUEUE_QUEUE_DURATION,
+    WORKQUEUE_RETRIES,
+    WORKQUEUE_WORK_DURATION,
+)
 from kubecore.ratelimit import RateLimiter, default_controller_rate_limiter
 
 T = TypeVar("T", bound=Hashable)
@@ -43,6 +50,10 @@ class WorkQueue(Generic[T]):
         self._depth = WORKQUEUE_DEPTH.labels(name)
         self._adds = WORKQUEUE_ADDS.labels(name)
         self._retries = WORKQUEUE_RETRIES.labels(name)
+        self._queue_duration = WORKQUEUE_QUEUE_DURATION.labels(name)
+        self._work_duration = WORKQUEUE_WORK_DURATION.labels(name)
+        self._since: dict[T, float] = {}
+        """When each waiting item entered its lane, then when its processing started (metrics only)."""
 
     def __len__(self) -> int:
         return len(self._lanes[0]) + len(self._lanes[1])
@@ -120,11 +131,17 @@ class WorkQueue(Generic[T]):
         del self._dirty[item]
         self._processing.add(item)
         self._depth.set(len(self))
+        now = time.monotonic()
+        self._queue_duration.observe(now - self._since.get(item, now))
+        self._since[item] = now
         return item
 
     def done(self, item: T) -> None:
         """Processing of `item` finished; if it was added meanwhile it goes back in the queue."""
         self._processing.discard(item)
+        started = self._since.pop(item, None)
+        if started is not None:
+            self._work_duration.observe(time.monotonic() - started)
         if item in self._dirty and not self._shutting_down:
             self._enqueue(item, self._dirty[item])
         if not self._processing and self._idle is not None:
@@ -139,6 +156,7 @@ class WorkQueue(Generic[T]):
         for lane in self._lanes:
             lane.clear()
         self._dirty.clear()
+        self._since = {item: started for item, started in self._since.items() if item in self._processing}
         self._depth.set(0)
         self._wake(all_getters=True)
 
@@ -156,6 +174,7 @@ class WorkQueue(Generic[T]):
 
     def _enqueue(self, item: T, priority: bool) -> None:
         self._lanes[0 if priority else 1].append(item)
+        self._since[item] = time.monotonic()
         self._depth.set(len(self))
         self._wake()
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from kubecore.cli import App, NotReached, cluster_errors, run_app
+from resource_manager.render_command import render_cmd
+from resource_manager.status_command import status_cmd
 
 if TYPE_CHECKING:
     from kubecore import Client
@@ -61,10 +63,18 @@ def install_crds(kubeconfig: KubeconfigOption = None) -> None:
 
 @app.command(
     "run",
-    epilog="Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 usage error, 3 cluster error "
-    "(unreachable, no CRD installed, refused).",
+    epilog="Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 usage or configuration error, 3 cluster error "
+    "(unreachable, no CRD installed, refused, the Lease lost).",
 )
 def run(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="GRM's ResourceManagerConfiguration file (resourcemanager.config.gardener.cloud/v1alpha1).",
+        ),
+    ] = None,
     kubeconfig: KubeconfigOption = None,
     target_kubeconfig: Annotated[
         Path | None,
@@ -76,26 +86,62 @@ def run(
         ),
     ] = None,
     resource_class: Annotated[
-        str, typer.Option("--class", metavar="CLASS", help="Class of MRs to handle ('*' = all).")
-    ] = "resources",
+        str | None,
+        typer.Option("--class", metavar="CLASS", help="Class of MRs to handle ('*' = all; default resources)."),
+    ] = None,
     namespace: Annotated[
         list[str] | None,
         typer.Option("--namespace", metavar="NAMESPACE", help="Watch MRs only in this namespace (repeatable)."),
     ] = None,
     cluster_id: Annotated[
-        str, typer.Option("--cluster-id", metavar="ID", help="Origin prefix; '<cluster>' / '<default>' read it.")
-    ] = "",
-    workers: Annotated[int, typer.Option("--workers", metavar="N", min=1, help="Concurrent reconciles.")] = 5,
+        str | None, typer.Option("--cluster-id", metavar="ID", help="Origin prefix; '<cluster>' / '<default>' read it.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", metavar="N", help="Concurrent reconciles (default 5).")
+    ] = None,
     sync_period: Annotated[
-        float,
-        typer.Option("--sync-period", metavar="SECONDS", min=1.0, help="Seconds between resyncs of an MR."),
-    ] = 60.0,
+        str | None,
+        typer.Option(
+            "--sync-period", metavar="DURATION", help="Resync of an MR after success: 30s, 1m, 1h (default 1m)."
+        ),
+    ] = None,
+    always_update: Annotated[
+        bool | None, typer.Option("--always-update/--no-always-update", help="Send every object every round.")
+    ] = None,
+    managed_by_label: Annotated[
+        str | None,
+        typer.Option("--managed-by-label", metavar="VALUE", help="Value of resources.gardener.cloud/managed-by."),
+    ] = None,
+    qps: Annotated[float | None, typer.Option("--qps", metavar="N", help="Requests per second (default 100).")] = None,
+    burst: Annotated[int | None, typer.Option("--burst", metavar="N", help="Request burst (default 130).")] = None,
     leader_elect: Annotated[
-        bool, typer.Option("--leader-elect/--no-leader-elect", help="Run only while holding a Lease.")
-    ] = False,
+        bool | None,
+        typer.Option("--leader-elect/--no-leader-elect", help="Run only while holding a Lease (default on)."),
+    ] = None,
+    leader_election_id: Annotated[
+        str | None,
+        typer.Option("--leader-election-id", metavar="NAME", help="Lease name (default gardener-resource-manager)."),
+    ] = None,
     leader_election_namespace: Annotated[
-        str, typer.Option("--leader-election-namespace", metavar="NAMESPACE", help="Namespace of the Lease.")
-    ] = "kube-system",
+        str | None,
+        typer.Option(
+            "--leader-election-namespace",
+            metavar="NAMESPACE",
+            help="Lease namespace (default: the Pod's, else kube-system).",
+        ),
+    ] = None,
+    metrics_bind_address: Annotated[
+        str | None,
+        typer.Option(
+            "--metrics-bind-address", metavar="HOST:PORT", help="/metrics (default 127.0.0.1:8080; port 0: free)."
+        ),
+    ] = None,
+    health_bind_address: Annotated[
+        str | None,
+        typer.Option("--health-bind-address", metavar="HOST:PORT", help="/healthz, /readyz (default 127.0.0.1:8081)."),
+    ] = None,
+    log_level: Annotated[str | None, typer.Option("--log-level", metavar="LEVEL", help="debug, info or error.")] = None,
+    log_format: Annotated[str | None, typer.Option("--log-format", metavar="FORMAT", help="json or text.")] = None,
     takeover_field_manager: Annotated[
         list[str] | None,
         typer.Option(
@@ -105,26 +151,45 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Run the ManagedResource controller until Ctrl-C / SIGTERM."""
-    from resource_manager.run import RunOptions, run_controller
+    """Run the ManagedResource controller until Ctrl-C / SIGTERM (docs/operations.md: every option)."""
+    from kubecore.cli import UsageFailure
+    from resource_manager.configuration import ConfigError
+    from resource_manager.run import configuration, run_controller
 
-    options = RunOptions(
-        kubeconfig=kubeconfig,
-        target_kubeconfig=target_kubeconfig,
-        resource_class=resource_class,
-        namespaces=tuple(namespace or ()),
-        cluster_id=cluster_id,
-        workers=workers,
-        sync_period=sync_period,
-        leader_elect=leader_elect,
-        lease_namespace=leader_election_namespace,
-        takeover_managers=tuple(takeover_field_manager or ()),
-    )
+    flags = {
+        "sourceClientConnection.kubeconfig": kubeconfig,
+        "targetClientConnection.kubeconfig": target_kubeconfig,
+        "controllers.resourceClass": resource_class,
+        "sourceClientConnection.namespaces": namespace,
+        "controllers.clusterID": cluster_id,
+        "controllers.managedResource.concurrentSyncs": workers,
+        "controllers.managedResource.syncPeriod": sync_period,
+        "controllers.managedResource.alwaysUpdate": always_update,
+        "controllers.managedResource.managedByLabelValue": managed_by_label,
+        "controllers.managedResource.takeoverFieldManagers": takeover_field_manager,
+        "sourceClientConnection.qps": qps,
+        "sourceClientConnection.burst": burst,
+        "leaderElection.leaderElect": leader_elect,
+        "leaderElection.resourceName": leader_election_id,
+        "leaderElection.resourceNamespace": leader_election_namespace,
+        "server.metrics": metrics_bind_address,
+        "server.healthProbes": health_bind_address,
+        "logLevel": log_level,
+        "logFormat": log_format,
+    }
+    try:
+        settings = configuration(config, flags)
+    except ConfigError as exc:
+        raise UsageFailure(str(exc)) from None
     try:
         with cluster_errors():
-            asyncio.run(run_controller(options))
+            asyncio.run(run_controller(settings))
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C / SIGTERM: a clean stop
         pass
+
+
+app.command("render")(render_cmd)
+app.command("status")(status_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,7 +1,12 @@
-"""`resource-manager run`: wire clients, reconciler, manager and (optionally) leader election (network).
+"""`resource-manager run`: wire clients, reconciler, manager, HTTP endpoints and leader election (network).
 
-Why a module of its own: the CLI stays a thin argument parser, and the demo runs the very same wiring.
-SIGTERM and Ctrl-C cancel the manager, which stops its workers and watches before the clients close.
+Why a module of its own: the CLI stays a thin argument parser over :mod:`resource_manager.configuration`.
+Order of start-up: logs, clients, CRD check, cluster ID, ``/healthz`` ``/readyz`` ``/metrics``, source
+caches (a standby replica is ready with warm caches), then the Lease, then the workers.
+
+Stopping: the first SIGTERM or Ctrl-C drains (reconciles in flight finish, at most ``GRACE`` seconds),
+then the Lease is released so a standby takes over at once; a second signal stops at once. Losing the
+Lease stops the work and ends the process with an error (:class:`LeaseLost`), never as a success.
 """
 
 from __future__ import annotations
@@ -11,85 +16,204 @@ import contextlib
 import os
 import signal
 import socket
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import structlog
+import yaml
+from prometheus_client import Gauge
 
 from kubecore import Client, KubeError, NoMatchError, load_config
 from kubecore.leaderelection import LeaderElector
-from resource_manager import annotations as ann
+from resource_manager import logs, metrics
+from resource_manager.configuration import KIND, ConfigError, Configuration, Connection, build, parse_address
 from resource_manager.crd import CRD_NAME, MR_API_VERSION, MR_KIND
 from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS
+from resource_manager.garbage_collector import GarbageCollector
 from resource_manager.manager import Manager, resolve_cluster_id
 from resource_manager.reconciler import Reconciler, Settings
+from resource_manager.recorder import Recorder
+from resource_manager.server import Probe, app, serve
 
 log = structlog.get_logger("resource_manager.run")
 
-
-@dataclass(frozen=True)
-class RunOptions:
-    kubeconfig: Path | None = None
-    target_kubeconfig: Path | None = None
-    resource_class: str = ann.DEFAULT_CLASS
-    namespaces: tuple[str, ...] = ()
-    cluster_id: str = ""
-    workers: int = 5
-    sync_period: float = 60.0
-    leader_elect: bool = False
-    lease_namespace: str = "kube-system"
-    takeover_managers: tuple[str, ...] = ()
-    """Field managers whose fields are hand edits; empty: the default set."""
+GRACE = 30.0
+"""How long a graceful stop waits for reconciles in flight (Kubernetes' default termination grace)."""
+SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 
-def log_without_locals() -> None:
-    """Render tracebacks without local variables.
+def configuration(path: Path | None, flags: Mapping[str, Any]) -> Configuration:
+    """The file at ``path`` (if any), ``$KUBECONFIG`` / ``$TARGET_KUBECONFIG``, then the flags that were
+    given (``None``: not given), as one validated value; :class:`ConfigError` names what is wrong."""
+    doc: Any = None
+    if path is not None:
+        try:
+            doc = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except OSError as exc:
+            raise ConfigError("--config", f"cannot read {path}: {exc.strerror or exc}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError("--config", f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+        if not isinstance(doc, dict):
+            raise ConfigError("--config", f"{path} must hold one {KIND} document")
+    return build(doc, os.environ, {path: _override(path, value) for path, value in flags.items()})
 
-    structlog's default renderer prints every frame's locals with a traceback, and a reconcile's frames hold
-    Secret data (the Secrets read, the manifests decoded and applied): a crash would put them in the log.
-    """
-    processors = [p for p in structlog.get_config()["processors"] if not isinstance(p, structlog.dev.ConsoleRenderer)]
-    renderer = structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
-    structlog.configure(processors=[*processors, renderer])
+
+def _override(path: str, value: Any) -> Any:
+    """A flag's value as the file would spell it."""
+    if isinstance(value, Path):
+        return str(value)
+    if path in ("server.metrics", "server.healthProbes") and isinstance(value, str):
+        return parse_address(value, path)
+    if isinstance(value, list):
+        return value or None
+    return value
 
 
-async def run_controller(options: RunOptions) -> None:
-    """Run until cancelled (SIGTERM cancels it too)."""
-    log_without_locals()
-    task = asyncio.current_task()
+def lease_namespace(configured: str | None) -> str:
+    """The configured namespace, else the Pod's own (in a cluster, as controller-runtime), else kube-system."""
+    if configured:
+        return configured
+    with contextlib.suppress(OSError):
+        own = SERVICE_ACCOUNT_NAMESPACE.read_text().strip()
+        if own:
+            return own
+    return "kube-system"
+
+
+async def _client(stack: contextlib.AsyncExitStack, connection: Connection, name: str) -> Client:
+    config = load_config(connection.kubeconfig)
+    return await stack.enter_async_context(Client(config, name=name, qps=connection.qps, burst=connection.burst))
+
+
+def probes(source: Client, manager: Manager, elector: LeaderElector | None) -> tuple[list[Probe], list[Probe]]:
+    async def leader_election() -> str | None:
+        if elector is None or elector.healthy(asyncio.get_running_loop().time()):
+            return None
+        return f"the Lease was not renewed for more than {elector.renew_deadline:g}s"
+
+    async def informers() -> str | None:
+        return None if manager.synced else "the ManagedResource and Secret caches have not synced yet"
+
+    async def api_server() -> str | None:
+        try:
+            await source.transport.request("GET", "/version")
+        except (KubeError, OSError) as exc:
+            return str(exc) or type(exc).__name__
+        return None
+
+    async def ping() -> str | None:
+        return None
+
+    liveness = [Probe("ping", ping), Probe("leader-election", leader_election)]
+    readiness = [*liveness, Probe("source-informer-sync", informers), Probe("apiserver", api_server)]
+    return liveness, readiness
+
+
+def _install_stop_signals(manager: Manager, task: asyncio.Task[None] | None) -> None:
+    """First SIGTERM/SIGINT: drain; second: cancel."""
     loop = asyncio.get_running_loop()
-    if task is not None:
+    stopping: list[asyncio.Task[None]] = []
+
+    def on_signal() -> None:
+        if task is None:
+            return
+        if stopping or not manager.started.is_set():  # second signal, or not leading: nothing to finish
+            task.cancel()
+            return
+        log.info("stopping: letting reconciles in flight finish", grace_seconds=GRACE)
+        stopping.append(asyncio.create_task(manager.stop(GRACE)))
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+            loop.add_signal_handler(sig, on_signal)
+
+
+async def run_controller(config: Configuration) -> None:
+    """Run until stopped by a signal (returns) or until the Lease is lost (raises ``LeaseLost``)."""
+    logs.configure(config.log_level, config.log_format)
+    for warning in config.warnings:
+        log.warning(f"configuration: {warning}")
+    metrics.BUILD_INFO.info({"version": metrics.package_version()})
     async with contextlib.AsyncExitStack() as stack:
-        source = await stack.enter_async_context(Client(load_config(options.kubeconfig), name="source"))
+        source = await _client(stack, config.source, "source")
         await require_crd(source)
-        target = source
-        if options.target_kubeconfig is not None:
-            target = await stack.enter_async_context(Client(load_config(options.target_kubeconfig), name="target"))
+        target = source if config.target is None else await _client(stack, config.target, "target")
         settings = Settings(
-            resource_class=options.resource_class,
-            cluster_id=await resolve_cluster_id(source, options.cluster_id),
-            sync_period=options.sync_period,
-            takeover_managers=frozenset(options.takeover_managers) or DEFAULT_TAKEOVER_MANAGERS,
+            resource_class=config.resource_class,
+            cluster_id=await resolve_cluster_id(source, config.cluster_id),
+            managed_by=config.managed_by,
+            sync_period=config.sync_period,
+            takeover_managers=frozenset(config.takeover_managers) or DEFAULT_TAKEOVER_MANAGERS,
         )
+        reconciler = Reconciler(source, target, settings)
+        reconciler.cache.always_update = config.always_update
         manager = Manager(
             source,
-            Reconciler(source, target, settings),
-            namespaces=options.namespaces or (None,),
-            workers=options.workers,
+            reconciler,
+            namespaces=config.source.namespaces or (None,),
+            workers=config.workers,
+            cache_resync_period=config.source.cache_resync_period,
+            cache_sync_timeout=config.cache_sync_timeout,
+            recorder=Recorder(source),
         )
-        log.info("starting", resource_class=settings.resource_class, namespaces=list(options.namespaces) or "all")
-        if not options.leader_elect:
-            await manager.run()
+        stack.push_async_callback(manager.close)
+        election = config.leader_election
+        elector = (
+            LeaderElector(
+                source,
+                lease_name=election.name,
+                lease_namespace=lease_namespace(election.namespace),
+                identity=f"{socket.gethostname()}_{os.getpid()}",
+                lease_duration=election.lease_duration,
+                renew_deadline=election.renew_deadline,
+                retry_period=election.retry_period,
+            )
+            if election.enabled
+            else None
+        )
+        liveness, readiness = probes(source, manager, elector)
+        runner, bound = await serve(app(liveness, readiness), [config.metrics, config.health_probes])
+        stack.push_async_callback(runner.cleanup)
+        log.info(
+            "serving",
+            metrics=f"http://{bound[config.metrics]}/metrics",
+            probes=f"http://{bound[config.health_probes]}/readyz",
+        )
+        _install_stop_signals(manager, asyncio.current_task())
+        log.info(
+            "starting",
+            resource_class=settings.resource_class,
+            namespaces=list(config.source.namespaces) or "all",
+            leader_election=f"{elector.lease_namespace}/{elector.lease_name}" if elector else "off",
+        )
+        await manager.sync_caches()
+        collector = GarbageCollector(target, config.garbage_collector_sync_period) if config.garbage_collector else None
+        if elector is None:
+            await _work(manager, collector)
             return
-        elector = LeaderElector(
-            source,
-            lease_name=f"resource-manager-{options.resource_class.replace('*', 'all')}",
-            lease_namespace=options.lease_namespace,
-            identity=f"{socket.gethostname()}_{os.getpid()}",
-        )
-        await elector.run(manager.run)
+        leader = metrics.LEADER.labels(election.name)
+        try:
+            await elector.run(lambda: _lead(manager, collector, leader))
+        finally:
+            leader.set(0)
+
+
+async def _lead(manager: Manager, collector: GarbageCollector | None, leader: Gauge) -> None:
+    leader.set(1)
+    await _work(manager, collector)
+
+
+async def _work(manager: Manager, collector: GarbageCollector | None) -> None:
+    """The manager, and the garbage collector beside it while the manager runs."""
+    collecting = asyncio.create_task(collector.run()) if collector is not None else None
+    try:
+        await manager.run()
+    finally:
+        if collecting is not None:
+            collecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await collecting
 
 
 class CrdMissing(KubeError):

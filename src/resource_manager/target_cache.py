@@ -195,6 +195,8 @@ class TargetCache:
         self.on_drift: Callable[[MRKey], None] = lambda _: None
         """Called with the owning MR when an object lost a value we applied or was deleted (the manager
         routes it to the work queue's priority lane)."""
+        self.always_update = False
+        """GRM's ``alwaysUpdate``: send every object on every round, even when nothing changed."""
         self.on_health: Callable[[MRKey], None] = lambda _: None
         """Called with the owning MR when an object's (or a generated object's) kstatus changed."""
         self._watches: dict[Kind, _Watch] = {}
@@ -391,6 +393,8 @@ class TargetCache:
         """Whether ``plan`` needs no request (rule in :mod:`drift`). An object unchanged since we wrote or
         checked it for the same intent needs only the removal check. A matching object is recorded as
         checked, so that the watch notices when it changes."""
+        if self.always_update:
+            return False
         record = self._records.get(rk)
         if record is not None and record.intent == intent and seen.verified:
             return not removals_pending(plan, seen.live)

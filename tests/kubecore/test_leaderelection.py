@@ -11,7 +11,7 @@ import pytest
 
 from devcluster import Cluster
 from kubecore import Client, load_kubeconfig
-from kubecore.leaderelection import LEASE_API, LeaderElector
+from kubecore.leaderelection import LEASE_API, LeaderElector, LeaseLost
 from tests.kubecore.waiting import until
 
 pytestmark = pytest.mark.cluster
@@ -110,7 +110,8 @@ async def test_leader_stops_work_when_it_cannot_renew(client: Client, namespace:
         {"spec": {"holderIdentity": "intruder", "leaseDurationSeconds": 60}},
         namespace=namespace,
     )
-    await asyncio.wait_for(task_a, 10)  # run() returns once renewing failed for renew_deadline
+    with pytest.raises(LeaseLost):  # run() gives up once renewing failed for renew_deadline
+        await asyncio.wait_for(task_a, 10)
     assert cancelled.is_set() and not a.is_leader and a.leader == "intruder"
     lease = await client.get(LEASE_API, "Lease", "kubecore-test", namespace=namespace)
     assert lease["spec"]["holderIdentity"] == "intruder"  # a lost leader does not "release" others' lease

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
-from kubecore.leaderelection import claim, lease_expired, micro_time, released
+from kubecore import Client
+from kubecore.leaderelection import LeaderElector, claim, lease_expired, micro_time, released
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 HELD = {"holderIdentity": "a", "leaseDurationSeconds": 15, "acquireTime": "T0", "renewTime": "T1",
@@ -45,3 +47,11 @@ def test_released_lease_is_taken_at_once() -> None:
 def test_expiry_is_judged_on_our_clock_from_observation() -> None:
     assert not lease_expired(HELD, observed_at=100.0, now=114.9)
     assert lease_expired(HELD, observed_at=100.0, now=115.0)
+
+
+def test_health_check_fails_only_for_a_leader_that_stopped_renewing() -> None:
+    elector = LeaderElector(cast(Client, None), lease_name="l", lease_namespace="n", identity="a")
+    assert elector.healthy(now=1000.0)  # contending
+    elector.is_leader, elector.renewed_at = True, 100.0
+    assert elector.healthy(now=100.0 + elector.renew_deadline + elector.retry_period)
+    assert not elector.healthy(now=100.0 + elector.renew_deadline + elector.retry_period + 0.1)

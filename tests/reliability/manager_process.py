@@ -22,6 +22,8 @@ from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import MR, _delete_mrs
 
 CLI = str(Path(sys.executable).parent / "resource-manager")
+FREE_PORTS = ("--metrics-bind-address", "127.0.0.1:0", "--health-bind-address", "127.0.0.1:0")
+"""Several managers run at once (failover, restarts): the system picks their ports."""
 Obj = dict[str, Any]
 
 
@@ -64,7 +66,9 @@ async def start_manager(
     kubeconfig: Path, namespaces: Sequence[str], log: Path, *extra: str, wait: bool = True
 ) -> ManagerProcess:
     """Start `resource-manager run` watching ``namespaces``; wait until its caches are synced."""
-    argv = [CLI, "run", "--kubeconfig", str(kubeconfig), "--sync-period", "30"]
+    argv = [CLI, "run", "--kubeconfig", str(kubeconfig), "--sync-period", "30", *FREE_PORTS]
+    if "--leader-elect" not in extra:  # a SIGKILLed leader would hold the Lease for 15 s
+        argv.append("--no-leader-elect")
     for namespace in namespaces:
         argv += ["--namespace", namespace]
     with log.open("ab") as out:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import structlog
 
-from resource_manager.run import log_without_locals
+from resource_manager import logs
 
 CANARY = "canary-7f3a9c1e-never-log-me"
 
@@ -14,9 +14,10 @@ def _crash(secret_data: dict[str, str]) -> None:
     raise RuntimeError("reconcile failed")
 
 
-def test_a_logged_crash_shows_the_traceback_but_no_locals(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_logged_crash_shows_the_traceback_but_no_locals(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
     saved = structlog.get_config()
-    log_without_locals()
+    logs.configure("info", fmt)
     try:
         try:
             _crash({"password": CANARY})
@@ -24,7 +25,7 @@ def test_a_logged_crash_shows_the_traceback_but_no_locals(capsys: pytest.Capture
             structlog.get_logger("test").exception("reconcile crashed")
     finally:
         structlog.configure(**saved)
-    out = capsys.readouterr().out
-    assert "RuntimeError: reconcile failed" in out
-    assert "_crash" in out
-    assert CANARY not in out
+    err = capsys.readouterr().err
+    assert "RuntimeError: reconcile failed" in err
+    assert "_crash" in err
+    assert CANARY not in err

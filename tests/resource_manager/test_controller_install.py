@@ -46,9 +46,9 @@ def test_run_command_reconciles_and_stops_cleanly_on_sigterm(
     cluster: Cluster, namespace: str, leader_elect: bool
 ) -> None:
     subprocess.run([CLI, "install-crds", "--kubeconfig", str(cluster.kubeconfig)], check=True, capture_output=True)
-    command = [CLI, "run", "--kubeconfig", str(cluster.kubeconfig), "--namespace", namespace, "--sync-period", "5"]
-    if leader_elect:
-        command += ["--leader-elect", "--leader-election-namespace", namespace]
+    command = [CLI, "run", "--kubeconfig", str(cluster.kubeconfig), "--namespace", namespace, "--sync-period", "5s"]
+    command += ["--metrics-bind-address", "127.0.0.1:0", "--health-bind-address", "127.0.0.1:0"]
+    command += ["--leader-election-namespace", namespace] if leader_elect else ["--no-leader-elect"]
     controller = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         manifest = (
@@ -77,4 +77,4 @@ def test_run_command_reconciles_and_stops_cleanly_on_sigterm(
 
 def _lease_holder(cluster: Cluster, namespace: str) -> str:
     path = "jsonpath={.spec.holderIdentity}"
-    return cluster.kubectl("get", "lease", "resource-manager-resources", "-n", namespace, "-o", path).stdout
+    return cluster.kubectl("get", "lease", "gardener-resource-manager", "-n", namespace, "-o", path).stdout
