@@ -1,8 +1,9 @@
 """A canary value in Secret data never reaches logs, Events, conditions or CLI output.
 
 Placements: in a managed Secret that applies fine (plain and base64), in a document that cannot be
-decoded, and in objects the API server rejects (its error messages quote the offending value). The manager runs as users run it (every log level reaches its output); everything it and the CLIs
-printed, the MRs (conditions included) and the namespace's Events are scanned.
+decoded, and in objects the API server rejects (its error messages quote the offending value). The
+manager runs as users run it (every log level reaches its output); everything it and the CLIs printed,
+the MRs (conditions included) and the namespace's Events are scanned.
 """
 
 from __future__ import annotations
