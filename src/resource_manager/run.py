@@ -25,6 +25,7 @@ import yaml
 from prometheus_client import Gauge
 
 from kubecore import Client, KubeError, NoMatchError, load_config
+from kubecore.cli import cli_client
 from kubecore.leaderelection import LeaderElector
 from resource_manager import logs, metrics
 from resource_manager.configuration import KIND, ConfigError, Configuration, Connection, build, parse_address
@@ -136,8 +137,9 @@ async def run_controller(config: Configuration) -> None:
         log.warning(f"configuration: {warning}")
     metrics.BUILD_INFO.info({"version": metrics.package_version()})
     async with contextlib.AsyncExitStack() as stack:
+        async with cli_client(load_config(config.source.kubeconfig), "preflight") as preflight:
+            await require_crd(preflight)  # someone waits for this answer: an unreachable server fails fast
         source = await _client(stack, config.source, "source")
-        await require_crd(source)
         target = source if config.target is None else await _client(stack, config.target, "target")
         settings = Settings(
             resource_class=config.resource_class,
