@@ -89,6 +89,11 @@ async def get_live(client: Client, api_version: str, kind: str, name: str, names
         return None
 
 
+def _scalable(obj: Mapping[str, Any]) -> bool:
+    """A kind an HPA may scale (whose replicas the merge keeps under one)."""
+    return obj.get("kind") in ("Deployment", "StatefulSet")
+
+
 def _name_of(obj: Mapping[str, Any]) -> str:
     return str((obj.get("metadata") or {}).get("name") or "")
 
@@ -139,13 +144,16 @@ class Applier:
 
     async def apply_all(self, objects: Sequence[DesiredObject]) -> ApplyResult:
         """Apply ``objects`` (already in install order), continuing past failures."""
-        scaled_keys = await self._hpa_targets(objects)
+        hpas = await self._hpa_targets(objects)
+        scaled_keys = hpas if isinstance(hpas, set) else set()
         crds = crd_index(d.obj for d in objects)
         prefetched = await self.cache.prefetch(d.obj for d in objects if type_meta_problem(d.obj) is None)
         applied: list[str] = []
         failures: list[Failure] = []
         for desired in objects:
             failure = await self._crd_not_established(desired.obj, crds)
+            if failure is None and isinstance(hpas, str) and _scalable(desired.obj):
+                failure = Failure(display_name(desired.obj), apply_error(display_name(desired.obj), hpas))
             if failure is None:
                 failure = await self._apply_one(desired, scaled_keys, prefetched)
             if failure is None:
@@ -172,14 +180,17 @@ class Applier:
         name = display_name(obj)
         return Failure(name, apply_error(name, problem))
 
-    async def _hpa_targets(self, objects: Sequence[DesiredObject]) -> set[str]:
-        """HPA scale targets, listed once per round and only if a scalable kind is desired."""
-        if not any(d.obj.get("kind") in ("Deployment", "StatefulSet") for d in objects):
+    async def _hpa_targets(self, objects: Sequence[DesiredObject]) -> set[str] | str:
+        """HPA scale targets, listed once per round and only if a scalable kind is desired; the error
+        text when they cannot be listed (a scaled workload must not lose the replicas its HPA set)."""
+        if not any(_scalable(d.obj) for d in objects):
             return set()
         try:
             hpas = await self.client.list("autoscaling/v1", "HorizontalPodAutoscaler")
         except NoMatchError:
             return set()
+        except KubeError as exc:
+            return f"cannot list HorizontalPodAutoscalers, which decide whether replicas are kept: {error_text(exc)}"
         return hpa_target_keys(hpas["items"])
 
     async def _apply_one(self, desired: DesiredObject, scaled_keys: set[str], prefetched: Prefetched) -> Failure | None:

@@ -354,3 +354,25 @@ async def _delete_all_mrs(client: Client, namespace: str) -> None:
         await until("MRs deleted", gone, 120)
     finally:
         await ctl.stop()
+
+
+async def test_hpas_we_may_not_list_fail_the_scalable_objects_only(cluster: Cluster, namespace: str) -> None:
+    """Without the right to list HPAs the replicas rule cannot be decided: the Deployment fails with a message
+    saying why, the ConfigMap beside it still applies, and the round ends with a condition (no crash)."""
+    async with Client(load_kubeconfig([cluster.kubeconfig]), name="source") as source:
+        await install_crds(source)
+        async with without_list_rights(cluster, source, namespace) as target:
+            reconciler = Reconciler(source, target, Settings(sync_period=30.0))
+            manager = Manager(source, reconciler, namespaces=[namespace], workers=1)
+            ctl = Controller(source, manager, asyncio.create_task(manager.run()))
+            await wait_started(ctl)
+            try:
+                await create_mr(source, "mr", namespace, configmap("cm", namespace), deployment("web", namespace))
+                mr = await ctl.wait_condition(namespace, "mr", "False", "ApplyFailed")
+                [applied] = [c for c in mr["status"]["conditions"] if c["type"] == "ResourcesApplied"]
+                assert f"apps/v1/Deployment/{namespace}/web" in applied["message"]
+                assert "cannot list HorizontalPodAutoscalers" in applied["message"]
+                assert await ctl.exists("v1", "ConfigMap", "cm", namespace)
+            finally:
+                await ctl.stop()
+                await _delete_all_mrs(source, namespace)
