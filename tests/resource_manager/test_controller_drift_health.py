@@ -3,19 +3,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from devcluster import Cluster
-from kubecore import Client, Informer
 from resource_manager.health import assess
 from tests.kstatus_live.manifests import deployment
 from tests.kubecore.waiting import until
-from tests.resource_manager.controller_harness import MR, configmap, create_mr, running_controller, set_manifests
+from tests.resource_manager.controller_harness import (
+    MR,
+    condition_history,
+    configmap,
+    create_mr,
+    running_controller,
+    set_manifests,
+)
 
 pytestmark = pytest.mark.cluster
 
@@ -116,23 +120,6 @@ async def test_resync_of_unchanged_objects_sends_no_write_and_reads_only_the_mr(
             assert stats.writes == writes  # no SSA, no patch, no status update: nothing changed
             assert stats.count(verb="GET") == reads + 1  # the MR itself; every object came from the watch cache
         assert (await ctl.mr(namespace, "mr"))["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
-
-
-@contextlib.asynccontextmanager
-async def condition_history(client: Client, namespace: str, name: str) -> AsyncIterator[list[tuple[str, str, str]]]:
-    """Every (type, status, reason) the MR's conditions take while the block runs."""
-    seen: list[tuple[str, str, str]] = []
-
-    def record(mr: Obj) -> None:
-        for c in (mr.get("status") or {}).get("conditions") or []:
-            if (c["type"], c["status"], c["reason"]) not in seen:
-                seen.append((c["type"], c["status"], c["reason"]))
-
-    informer = Informer(client, *MR, namespace=namespace, field_selector=f"metadata.name={name}")
-    informer.add_handler(on_add=record, on_update=lambda _, new: record(new))
-    async with informer:
-        await informer.wait_synced()
-        yield seen
 
 
 async def test_rollout_is_progressing_then_rolled_out(cluster: Cluster, namespace: str) -> None:
