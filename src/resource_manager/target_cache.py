@@ -32,13 +32,12 @@ from typing import Any, NamedTuple
 import orjson
 import structlog
 
-from kstatus import ComputeError, compute
 from kubecore import Client, Forbidden, NoMatchError, NotFound
 from kubecore.informer import Informer
 from kubecore.store import namespace_index, object_key
 from resource_manager import annotations as ann
 from resource_manager.drift import drifted, fingerprint, write_needed
-from resource_manager.health import OPTIONS, LiveOf
+from resource_manager.health import LiveOf, health_signature
 from resource_manager.identity import group_of
 from resource_manager.merge import ApplyPlan
 from resource_manager.origin import OriginError, split_origin
@@ -126,18 +125,6 @@ def kinds_for(references: Iterable[Mapping[str, Any]]) -> set[Kind]:
         kinds.add((api_version, kind))
         kinds.update(GENERATED.get((group_of(api_version), kind), ()))
     return kinds
-
-
-def _health_signature(obj: Obj, metadata_only: bool) -> tuple[str, str]:
-    """What a health recomputation depends on: kstatus' status and message (presence only for
-    metadata-only watches; skip-health-check objects never trigger one, as in GRM)."""
-    if metadata_only or ann.skip_health_check(obj):
-        return "", ""
-    try:
-        result = compute(obj, options=OPTIONS)
-    except ComputeError as exc:
-        return "Unknown", str(exc)
-    return result.status, result.message
 
 
 class TargetCache:
@@ -418,7 +405,7 @@ class TargetCache:
         if self._drifted(rk, new):
             log.info("drift", api_version=kind[0], kind=kind[1], object=rk[2], mr="/".join(owner))
             self.on_drift(owner)
-        elif old is None or _health_signature(old, watch.metadata_only) != _health_signature(new, watch.metadata_only):
+        elif old is None or health_signature(old, watch.metadata_only) != health_signature(new, watch.metadata_only):
             self.on_health(owner)
 
     def _deleted(self, kind: Kind, obj: Obj) -> None:
