@@ -21,7 +21,10 @@ from tests.resource_manager.controller_harness import (
     condition_history,
     configmap,
     create_mr,
+    managed_resource,
+    manifests,
     running_controller,
+    secret,
     set_manifests,
     start_controller,
     wait_started,
@@ -171,3 +174,48 @@ async def test_a_renamed_service_keeping_its_node_port_converges(cluster: Cluste
         new = await ctl.client.get("v1", "Service", "new", namespace=namespace)
         assert new["spec"]["ports"][0]["nodePort"] == port
         assert new["metadata"]["uid"] != old["metadata"]["uid"]
+
+
+async def test_mr_deletion_spares_a_listed_object_another_mr_owns(cluster: Cluster, namespace: str) -> None:
+    """An inventory written before ownership was checked (or by hand) still lists another MR's object."""
+    foreign = configmap("legacy", namespace, {"owner": "other"}, annotations={ORIGIN: f"{namespace}/other"})
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        client = ctl.client
+        await create_mr(client, "c", namespace, configmap("own", namespace))
+        await ctl.wait_condition(namespace, "c", "True", "ApplySucceeded")
+        legacy = await client.create(foreign)
+        await ctl.stop()  # while the controller is down: the inventory lists "legacy", and c is deleted
+        mr = await ctl.mr(namespace, "c")
+        entry = {"apiVersion": "v1", "kind": "ConfigMap", "name": "legacy", "namespace": namespace}
+        mr["status"]["resources"] = [*mr["status"]["resources"], entry]
+        await client.update(mr, subresource="status")
+        await client.delete(*MR, "c", namespace=namespace)
+        restarted = start_controller(client, [namespace])
+        await wait_started(restarted)
+        ctl.task, ctl.manager = restarted.task, restarted.manager
+
+        await until("MR c gone", lambda: _gone(ctl, *MR, "c", namespace))
+        assert await _gone(ctl, "v1", "ConfigMap", "own", namespace)
+        live = await client.get("v1", "ConfigMap", "legacy", namespace=namespace)
+        assert live["metadata"]["uid"] == legacy["metadata"]["uid"]
+        assert live["data"] == {"owner": "other"}
+
+
+async def test_a_document_that_fails_to_decode_still_blocks_pruning_when_an_apply_fails(
+    cluster: Cluster, namespace: str
+) -> None:
+    good = {"a.yaml": manifests(configmap("a", namespace)), "b.yaml": manifests(configmap("b", namespace))}
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        await ctl.client.create(secret("data", namespace, good))
+        await ctl.client.create(managed_resource("mr", namespace, ["data"]))
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+        b = await ctl.client.get("v1", "ConfigMap", "b", namespace=namespace)
+        no_kind = {"apiVersion": "v1", "metadata": {"name": "broken", "namespace": namespace}}
+        changed = {"a.yaml": "kind: [oops\n", "c.yaml": manifests(no_kind)}  # b left, a undecodable, c fails
+        await ctl.client.apply(secret("data", namespace, changed), field_manager="test", force=True)
+        mr = await ctl.wait_condition(namespace, "mr", "False", "ApplyFailed")
+        assert await ctl.exists("v1", "ConfigMap", "a", namespace)
+        assert (await ctl.client.get("v1", "ConfigMap", "b", namespace=namespace))["metadata"]["uid"] == b["metadata"][
+            "uid"
+        ]
+        assert {"a", "b"} <= {r["name"] for r in mr["status"]["resources"]}
