@@ -93,11 +93,8 @@ def ensure_binaries(progress: bool = True) -> Path:
         log = target.parent / f"{target.name}.build.log"
         log.unlink(missing_ok=True)
         if progress:
-            print(
-                f"building the control plane ({KUBERNETES_VERSION}, kwok {KWOK_VERSION}); log: {log}",
-                file=sys.stderr,
-                flush=True,
-            )
+            print(f"building the control plane ({KUBERNETES_VERSION}, kwok {KWOK_VERSION}); log: {log}",
+                  file=sys.stderr, flush=True)
         try:
             _go_build(src / "kube", staging, ["./cmd/..."], log)
             _go_build(src / "kwok", staging, ["sigs.k8s.io/kwok/cmd/kwok"], log)
@@ -105,3 +102,4 @@ def ensure_binaries(progress: bool = True) -> Path:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return target
+

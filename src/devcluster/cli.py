@@ -10,9 +10,8 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(
-    help="A local Kubernetes control plane on 127.0.0.1 (etcd, apiserver, controllers, kwok).", no_args_is_help=True
-)
+app = typer.Typer(help="A local Kubernetes control plane on 127.0.0.1 (etcd, apiserver, controllers, kwok).",
+                  no_args_is_help=True)
 
 DirOption = typer.Option(Path(".devcluster/default"), "--dir", help="State directory of the cluster.")
 
@@ -50,9 +49,8 @@ def up(state_dir: Path = DirOption) -> None:
 
 
 @app.command()
-def down(
-    state_dir: Path = DirOption, purge: bool = typer.Option(False, "--purge", help="Also delete data, PKI and logs.")
-) -> None:
+def down(state_dir: Path = DirOption,
+         purge: bool = typer.Option(False, "--purge", help="Also delete data, PKI and logs.")) -> None:
     """Stop the processes started from this directory (by PID)."""
     from devcluster.cluster import Cluster
 

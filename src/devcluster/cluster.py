@@ -143,11 +143,8 @@ class Cluster:
         spawn(self.state_dir, "kube-scheduler", self._scheduler_argv(binaries))
         spawn(self.state_dir, "kwok", self._kwok_argv(binaries))
         self._create_fake_node()
-        self._wait(
-            "the default ServiceAccount",
-            deadline,
-            lambda: self._get("/api/v1/namespaces/default/serviceaccounts/default") is not None,
-        )
+        self._wait("the default ServiceAccount", deadline,
+                   lambda: self._get("/api/v1/namespaces/default/serviceaccounts/default") is not None)
         self._wait(f"node {FAKE_NODE} to be Ready", deadline, self._fake_node_ready)
 
     def stop(self) -> None:
@@ -166,12 +163,8 @@ class Cluster:
 
     def kubectl(self, *args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run kubectl against this cluster as admin; raises `ClusterError` with its stderr on failure."""
-        result = subprocess.run(
-            [str(kubectl_binary()), "--kubeconfig", str(self.kubeconfig), *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-        )
+        result = subprocess.run([str(kubectl_binary()), "--kubeconfig", str(self.kubeconfig), *args],
+                                input=stdin, capture_output=True, text=True)
         if check and result.returncode != 0:
             raise ClusterError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
         return result
@@ -199,92 +192,58 @@ class Cluster:
     def _etcd_argv(self) -> list[str]:
         client, peer = f"http://127.0.0.1:{self._ports['etcd']}", f"http://127.0.0.1:{self._ports['etcd_peer']}"
         return [
-            str(etcd_binary()),
-            "--name",
-            "devcluster",
-            "--data-dir",
-            str(self.state_dir / "etcd"),
-            "--listen-client-urls",
-            client,
-            "--advertise-client-urls",
-            client,
-            "--listen-peer-urls",
-            peer,
-            "--initial-advertise-peer-urls",
-            peer,
-            "--initial-cluster",
-            f"devcluster={peer}",
-            "--unsafe-no-fsync",
-            "--log-level",
-            "warn",
+            str(etcd_binary()), "--name", "devcluster", "--data-dir", str(self.state_dir / "etcd"),
+            "--listen-client-urls", client, "--advertise-client-urls", client,
+            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+            "--initial-cluster", f"devcluster={peer}", "--unsafe-no-fsync", "--log-level", "warn",
         ]
 
     def _apiserver_argv(self, binaries: Path, pki: Pki) -> list[str]:
         return [
             str(binaries / "kube-apiserver"),
             f"--etcd-servers=http://127.0.0.1:{self._ports['etcd']}",
-            "--bind-address=127.0.0.1",
-            f"--secure-port={self._ports['apiserver']}",
-            "--advertise-address=127.0.0.1",
-            "--endpoint-reconciler-type=none",
+            "--bind-address=127.0.0.1", f"--secure-port={self._ports['apiserver']}",
+            "--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none",
             f"--cert-dir={self.state_dir / 'apiserver'}",
-            f"--tls-cert-file={pki.crt('apiserver')}",
-            f"--tls-private-key-file={pki.key('apiserver')}",
-            f"--client-ca-file={pki.crt('ca')}",
-            f"--token-auth-file={self.state_dir / 'tokens.csv'}",
+            f"--tls-cert-file={pki.crt('apiserver')}", f"--tls-private-key-file={pki.key('apiserver')}",
+            f"--client-ca-file={pki.crt('ca')}", f"--token-auth-file={self.state_dir / 'tokens.csv'}",
             f"--requestheader-client-ca-file={pki.crt('front-proxy-ca')}",
             "--requestheader-allowed-names=front-proxy-client",
-            "--requestheader-username-headers=X-Remote-User",
-            "--requestheader-group-headers=X-Remote-Group",
+            "--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group",
             "--requestheader-extra-headers-prefix=X-Remote-Extra-",
             f"--proxy-client-cert-file={pki.crt('front-proxy-client')}",
             f"--proxy-client-key-file={pki.key('front-proxy-client')}",
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             f"--service-account-key-file={self.pki_dir / 'service-account.pub'}",
             f"--service-account-signing-key-file={pki.key('service-account')}",
-            "--service-cluster-ip-range=10.0.0.0/24",
-            "--authorization-mode=RBAC",
-            "--allow-privileged=true",
+            "--service-cluster-ip-range=10.0.0.0/24", "--authorization-mode=RBAC", "--allow-privileged=true",
         ]
 
     def _component_auth(self, stem: str) -> list[str]:
         config = str(self.state_dir / f"{stem}.kubeconfig")
-        return [
-            f"--kubeconfig={config}",
-            f"--authentication-kubeconfig={config}",
-            f"--authorization-kubeconfig={config}",
-            "--bind-address=127.0.0.1",
-            "--leader-elect=false",
-            f"--cert-dir={self.state_dir / stem}",
-        ]
+        return [f"--kubeconfig={config}", f"--authentication-kubeconfig={config}",
+                f"--authorization-kubeconfig={config}", "--bind-address=127.0.0.1", "--leader-elect=false",
+                f"--cert-dir={self.state_dir / stem}"]
 
     def _controller_manager_argv(self, binaries: Path, pki: Pki) -> list[str]:
         return [
-            str(binaries / "kube-controller-manager"),
-            *self._component_auth("controller-manager"),
-            f"--secure-port={self._ports['controller_manager']}",
-            "--use-service-account-credentials=true",
+            str(binaries / "kube-controller-manager"), *self._component_auth("controller-manager"),
+            f"--secure-port={self._ports['controller_manager']}", "--use-service-account-credentials=true",
             f"--service-account-private-key-file={pki.key('service-account')}",
             f"--root-ca-file={pki.crt('ca')}",
-            f"--cluster-signing-cert-file={pki.crt('ca')}",
-            f"--cluster-signing-key-file={pki.key('ca')}",
+            f"--cluster-signing-cert-file={pki.crt('ca')}", f"--cluster-signing-key-file={pki.key('ca')}",
         ]
 
     def _scheduler_argv(self, binaries: Path) -> list[str]:
-        return [
-            str(binaries / "kube-scheduler"),
-            *self._component_auth("scheduler"),
-            f"--secure-port={self._ports['scheduler']}",
-        ]
+        return [str(binaries / "kube-scheduler"), *self._component_auth("scheduler"),
+                f"--secure-port={self._ports['scheduler']}"]
 
     def _kwok_argv(self, binaries: Path) -> list[str]:
         return [
-            str(binaries / "kwok"),
-            f"--kubeconfig={self.state_dir / 'kwok.kubeconfig'}",
+            str(binaries / "kwok"), f"--kubeconfig={self.state_dir / 'kwok.kubeconfig'}",
             f"--config={self.state_dir / 'kwok-stages.yaml'}",
             f"--manage-nodes-with-label-selector={FAKE_NODE_LABEL}=true",
-            f"--server-address=127.0.0.1:{self._ports['kwok']}",
-            "--node-lease-duration-seconds=40",
+            f"--server-address=127.0.0.1:{self._ports['kwok']}", "--node-lease-duration-seconds=40",
         ]
 
     def _ssl_context(self) -> ssl.SSLContext:
@@ -295,9 +254,8 @@ class Cluster:
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> str | None:
         """One admin request; None for any HTTP error or refused connection (callers poll)."""
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            self.server + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
+        request = urllib.request.Request(self.server + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, context=self._ssl_context(), timeout=5) as response:
                 return str(response.read().decode())
@@ -309,18 +267,10 @@ class Cluster:
 
     def _create_fake_node(self) -> None:
         node = {
-            "apiVersion": "v1",
-            "kind": "Node",
-            "metadata": {
-                "name": FAKE_NODE,
-                "labels": {
-                    FAKE_NODE_LABEL: "true",
-                    "kubernetes.io/hostname": FAKE_NODE,
-                    "kubernetes.io/os": "linux",
-                    "kubernetes.io/arch": "amd64",
-                    "type": "kwok",
-                },
-            },
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": FAKE_NODE, "labels": {
+                FAKE_NODE_LABEL: "true", "kubernetes.io/hostname": FAKE_NODE, "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64", "type": "kwok"}},
         }
         if self._get(f"/api/v1/nodes/{FAKE_NODE}") is None:
             self._request("POST", "/api/v1/nodes", node)
@@ -334,7 +284,8 @@ class Cluster:
         while not ready():
             dead = [name for name, alive in self.running().items() if not alive and self._started(name)]
             if dead:
-                raise ClusterError(f"{', '.join(dead)} exited while waiting for {what}; see {self.state_dir / 'logs'}")
+                raise ClusterError(f"{', '.join(dead)} exited while waiting for {what}; "
+                                   f"see {self.state_dir / 'logs'}")
             if time.monotonic() > deadline:
                 raise ClusterError(f"timed out waiting for {what}; see {self.state_dir / 'logs'}")
             time.sleep(0.1)
@@ -346,9 +297,7 @@ class Cluster:
 def kubeconfig_document(server: str, ca: Path, cert: Path, key: Path) -> dict[str, Any]:
     """A one-context kubeconfig with client-certificate auth, files referenced by absolute path."""
     return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "current-context": CONTEXT,
+        "apiVersion": "v1", "kind": "Config", "current-context": CONTEXT,
         "clusters": [{"name": CONTEXT, "cluster": {"server": server, "certificate-authority": str(ca)}}],
         "users": [{"name": CONTEXT, "user": {"client-certificate": str(cert), "client-key": str(key)}}],
         "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT}}],
@@ -382,3 +331,4 @@ def given_or_temporary_cluster(state_dir: Path | None) -> Iterator[Cluster]:
         return
     with tempfile.TemporaryDirectory(prefix="devcluster-") as tmp, running_cluster(Path(tmp) / "cluster") as fresh:
         yield fresh
+

@@ -47,25 +47,11 @@ def _openssl(*args: str) -> None:
 
 def _make_ca(pki: Pki, stem: str, subject: str) -> None:
     _openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "3650",
-        "-subj",
-        subject,
-        "-keyout",
-        str(pki.key(stem)),
-        "-out",
-        str(pki.crt(stem)),
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
-        "-addext",
-        "subjectKeyIdentifier=hash",
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", subject,
+        "-keyout", str(pki.key(stem)), "-out", str(pki.crt(stem)),
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+        "-addext", "subjectKeyIdentifier=hash",
     )
 
 
@@ -83,36 +69,10 @@ def issue_cert(pki: Pki, stem: str, subject: str, ca: str, usage: str, sans: str
         lines.append(f"subjectAltName={sans}")
     extensions.write_text("\n".join(lines) + "\n")
     csr = pki.directory / f"{stem}.csr"
-    _openssl(
-        "req",
-        "-new",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        subject,
-        "-keyout",
-        str(pki.key(stem)),
-        "-out",
-        str(csr),
-    )
-    _openssl(
-        "x509",
-        "-req",
-        "-in",
-        str(csr),
-        "-CA",
-        str(pki.crt(ca)),
-        "-CAkey",
-        str(pki.key(ca)),
-        "-CAcreateserial",
-        "-days",
-        "3650",
-        "-extfile",
-        str(extensions),
-        "-out",
-        str(pki.crt(stem)),
-    )
+    _openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", subject,
+             "-keyout", str(pki.key(stem)), "-out", str(csr))
+    _openssl("x509", "-req", "-in", str(csr), "-CA", str(pki.crt(ca)), "-CAkey", str(pki.key(ca)),
+             "-CAcreateserial", "-days", "3650", "-extfile", str(extensions), "-out", str(pki.crt(stem)))
     csr.unlink()
     extensions.unlink()
 
@@ -128,7 +88,8 @@ def ensure_pki(directory: Path) -> Pki:
     for stem, subject, ca, usage in CLIENT_CERTS:
         issue_cert(pki, stem, subject, ca, usage)
     _openssl("genrsa", "-out", str(pki.key("service-account")), "2048")
-    _openssl("rsa", "-in", str(pki.key("service-account")), "-pubout", "-out", str(directory / "service-account.pub"))
+    _openssl("rsa", "-in", str(pki.key("service-account")), "-pubout", "-out",
+             str(directory / "service-account.pub"))
     # Written last: its presence marks a complete PKI.
     issue_cert(pki, "apiserver", "/CN=kube-apiserver", "ca", "serverAuth", SERVER_SANS)
     return pki

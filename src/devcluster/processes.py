@@ -24,9 +24,8 @@ def spawn(state: Path, name: str, argv: list[str]) -> int:
     (state / "pids").mkdir(parents=True, exist_ok=True)
     (state / "logs").mkdir(parents=True, exist_ok=True)
     with (state / "logs" / f"{name}.log").open("ab") as log:
-        proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     _pid_file(state, name).write_text(str(proc.pid))
     _await_cmdline(proc)
     return proc.pid

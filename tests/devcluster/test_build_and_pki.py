@@ -44,9 +44,8 @@ def test_cache_root_follows_rm_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 
 def _openssl_text(cert: Path) -> str:
-    return subprocess.run(
-        ["openssl", "x509", "-noout", "-text", "-in", str(cert)], check=True, capture_output=True, text=True
-    ).stdout
+    return subprocess.run(["openssl", "x509", "-noout", "-text", "-in", str(cert)],
+                          check=True, capture_output=True, text=True).stdout
 
 
 def test_pki_certificates_have_key_identifiers_and_the_server_names(tmp_path: Path) -> None:
@@ -60,9 +59,8 @@ def test_pki_certificates_have_key_identifiers_and_the_server_names(tmp_path: Pa
         if stem != "ca":
             assert "Authority Key Identifier" in text
     assert "O=system:masters" in _openssl_text(pki.crt("admin")).replace(" = ", "=")
-    verify = subprocess.run(
-        ["openssl", "verify", "-CAfile", str(pki.crt("ca")), str(pki.crt("admin"))], capture_output=True, text=True
-    )
+    verify = subprocess.run(["openssl", "verify", "-CAfile", str(pki.crt("ca")), str(pki.crt("admin"))],
+                            capture_output=True, text=True)
     assert verify.returncode == 0, verify.stderr
     before = pki.crt("ca").read_bytes()
     ensure_pki(tmp_path / "pki")

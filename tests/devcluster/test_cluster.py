@@ -70,17 +70,10 @@ def test_deployment_becomes_available_with_pods_running_on_the_fake_node(cluster
 
 def test_server_side_apply_conflict_then_forced_takeover(cluster: Cluster, namespace: str) -> None:
     def apply(manager: str, value: str, *extra: str) -> subprocess.CompletedProcess[str]:
-        manifest = json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {"name": "shared", "namespace": namespace},
-                "data": {"key": value},
-            }
-        )
-        return cluster.kubectl(
-            "apply", "--server-side", f"--field-manager={manager}", *extra, "-f", "-", stdin=manifest, check=False
-        )
+        manifest = json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
+                               "metadata": {"name": "shared", "namespace": namespace}, "data": {"key": value}})
+        return cluster.kubectl("apply", "--server-side", f"--field-manager={manager}", *extra, "-f", "-",
+                               stdin=manifest, check=False)
 
     assert apply("alice", "from-alice").returncode == 0
     conflict = apply("bob", "from-bob")
@@ -91,11 +84,8 @@ def test_server_side_apply_conflict_then_forced_takeover(cluster: Cluster, names
     assert apply("bob", "from-bob", "--force-conflicts").returncode == 0
     live = get_json(cluster, "configmap", "shared", "-n", namespace, "--show-managed-fields")
     assert live["data"]["key"] == "from-bob"
-    owners = {
-        entry["manager"]
-        for entry in live["metadata"]["managedFields"]
-        if "f:key" in json.dumps(entry.get("fieldsV1", {}))
-    }
+    owners = {entry["manager"] for entry in live["metadata"]["managedFields"]
+              if "f:key" in json.dumps(entry.get("fieldsV1", {}))}
     assert owners == {"bob"}
 
 
@@ -127,17 +117,12 @@ def test_crd_becomes_established_and_serves_custom_resources(cluster: Cluster, n
 
     def established() -> bool:
         crd = get_json(cluster, "crd", "widgets.test.resource-manager.dev")
-        return any(
-            c["type"] == "Established" and c["status"] == "True" for c in crd.get("status", {}).get("conditions", [])
-        )
+        return any(c["type"] == "Established" and c["status"] == "True"
+                   for c in crd.get("status", {}).get("conditions", []))
 
     wait_for("the Widget CRD to be Established", established)
-    widget = {
-        "apiVersion": "test.resource-manager.dev/v1",
-        "kind": "Widget",
-        "metadata": {"name": "w1", "namespace": namespace},
-        "spec": {"size": 3},
-    }
+    widget = {"apiVersion": "test.resource-manager.dev/v1", "kind": "Widget",
+              "metadata": {"name": "w1", "namespace": namespace}, "spec": {"size": 3}}
     cluster.kubectl("apply", "-f", "-", stdin=json.dumps(widget))
     assert get_json(cluster, "widget", "w1", "-n", namespace)["spec"]["size"] == 3
     invalid = dict(widget, metadata={"name": "w2", "namespace": namespace}, spec={"size": 0})
@@ -150,43 +135,17 @@ def test_watch_sees_added_modified_and_deleted(cluster: Cluster, namespace: str)
     cluster.kubectl("create", "configmap", "sentinel", "-n", namespace)
     cluster.kubectl("label", "configmap", "sentinel", "-n", namespace, "test=watch")
     watcher = subprocess.Popen(
-        [
-            str(kubectl_binary()),
-            "--kubeconfig",
-            str(cluster.kubeconfig),
-            "get",
-            "configmaps",
-            "-n",
-            namespace,
-            "-l",
-            "test=watch",
-            "--watch",
-            "--output-watch-events",
-            "-o",
-            "json",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+        [str(kubectl_binary()), "--kubeconfig", str(cluster.kubeconfig), "get", "configmaps", "-n", namespace,
+         "-l", "test=watch", "--watch", "--output-watch-events", "-o", "json"],
+        stdout=subprocess.PIPE, text=True,
     )
     assert watcher.stdout is not None
     try:
         first = _read_event(watcher.stdout)
         assert (first["type"], first["object"]["metadata"]["name"]) == ("ADDED", "sentinel")
-        cluster.kubectl(
-            "apply",
-            "-n",
-            namespace,
-            "-f",
-            "-",
-            stdin=json.dumps(
-                {
-                    "apiVersion": "v1",
-                    "kind": "ConfigMap",
-                    "data": {"a": "1"},
-                    "metadata": {"name": "watched", "labels": {"test": "watch"}},
-                }
-            ),
-        )
+        cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=json.dumps(
+            {"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"},
+             "metadata": {"name": "watched", "labels": {"test": "watch"}}}))
         cluster.kubectl("patch", "configmap", "watched", "-n", namespace, "-p", '{"data":{"a":"2"}}')
         cluster.kubectl("delete", "configmap", "watched", "-n", namespace)
         events = [_read_event(watcher.stdout) for _ in range(3)]
