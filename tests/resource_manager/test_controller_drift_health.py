@@ -144,7 +144,7 @@ async def test_crash_looping_deployment_is_unhealthy_and_named(cluster: Cluster,
             message: str = (await ctl.condition(namespace, "mr", "ResourcesHealthy"))["message"]
             return message.endswith("Containers in CrashLoop state: app)")
 
-        await until("the crash-looping Pod named", pod_named, 90)
+        await until("the crash-looping Pod named", pod_named, 180)
         message = (await ctl.condition(namespace, "mr", "ResourcesHealthy"))["message"]
         assert message.startswith(
             f'Deployment "{namespace}/crashing" is unhealthy: condition "Available" has invalid status False '
