@@ -142,12 +142,12 @@ class Applier:
         self.crd_wait = crd_wait
         self._established: dict[str, str | None] = {}  # CRD name -> None (established) or the problem
 
-    async def apply_all(self, objects: Sequence[DesiredObject]) -> ApplyResult:
-        """Apply ``objects`` (already in install order), continuing past failures."""
+    async def apply_all(self, objects: Sequence[DesiredObject], prefetched: Prefetched) -> ApplyResult:
+        """Apply ``objects`` (already in install order), continuing past failures; ``prefetched``: the
+        objects the cache could not tell, read for this round (:meth:`TargetCache.prefetch`)."""
         hpas = await self._hpa_targets(objects)
         scaled_keys = hpas if isinstance(hpas, set) else set()
         crds = crd_index(d.obj for d in objects)
-        prefetched = await self.cache.prefetch(d.obj for d in objects if type_meta_problem(d.obj) is None)
         applied: list[str] = []
         failures: list[Failure] = []
         for desired in objects:

@@ -10,7 +10,8 @@ next sync (1 h in production) unless health changes. We watch every kind an MR m
 * an edit of a field we own, a field added by an interactive field manager (``kubectl patch``), or a
   deletion reaches the owning MR within milliseconds (``on_drift``, meant for the work queue's priority
   lane), while edits of fields we do not own and status updates only trigger a health recomputation when
-  the object's kstatus changed (``on_health``).
+  the object's health changed (GRM's verdict or its kstatus: :func:`health.health_signature`,
+  ``on_health``).
 
 Watches are label-selected by ``resources.gardener.cloud/managed-by`` (GRM's label, also on pod
 templates, so the ReplicaSets and Pods of a managed Deployment are selected too), started when the first
@@ -43,14 +44,13 @@ from typing import Any, NamedTuple
 import orjson
 import structlog
 
-from kstatus import ComputeError, compute
 from kubecore import Client, Forbidden, KubeError, NoMatchError, NotFound
 from kubecore.informer import Informer
 from kubecore.store import namespace_index, object_key
 from resource_manager import annotations as ann
 from resource_manager.drift import drifted, fingerprint, removals_pending, write_needed
 from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS, FieldsSummary, summarise
-from resource_manager.health import OPTIONS, LiveOf
+from resource_manager.health import LiveOf, health_signature
 from resource_manager.identity import group_of
 from resource_manager.merge import ApplyPlan
 from resource_manager.origin import OriginError, split_origin
@@ -163,18 +163,6 @@ def kinds_for(references: Iterable[Mapping[str, Any]]) -> set[Kind]:
     return kinds
 
 
-def _health_signature(obj: Obj, metadata_only: bool) -> tuple[str, str]:
-    """What a health recomputation depends on: kstatus' status and message (presence only for
-    metadata-only watches; skip-health-check objects never trigger one, as in GRM)."""
-    if metadata_only or ann.skip_health_check(obj):
-        return "", ""
-    try:
-        result = compute(obj, options=OPTIONS)
-    except ComputeError as exc:
-        return "Unknown", str(exc)
-    return result.status, result.message
-
-
 class TargetCache:
     """Watches of the target cluster shared by all MRs; ``stop()`` when the controller stops."""
 
@@ -198,7 +186,7 @@ class TargetCache:
         self.always_update = False
         """GRM's ``alwaysUpdate``: send every object on every round, even when nothing changed."""
         self.on_health: Callable[[MRKey], None] = lambda _: None
-        """Called with the owning MR when an object's (or a generated object's) kstatus changed."""
+        """Called with the owning MR when an object's (or a generated object's) health changed."""
         self._watches: dict[Kind, _Watch] = {}
         self._needs: dict[MRKey, set[Kind]] = {}
         self._records: dict[RecordKey, Record] = {}
@@ -534,7 +522,7 @@ class TargetCache:
         if self._drifted(rk, new):
             log.info("drift", api_version=kind[0], kind=kind[1], object=rk[2], mr="/".join(owner))
             self.on_drift(owner)
-        elif old is None or _health_signature(old, watch.metadata_only) != _health_signature(new, watch.metadata_only):
+        elif old is None or health_signature(old, watch.metadata_only) != health_signature(new, watch.metadata_only):
             self.on_health(owner)
 
     def _deleted(self, kind: Kind, obj: Obj) -> None:
