@@ -7,20 +7,28 @@ from what the code says now (tests/docs/test_reference.py runs the same comparis
   walking the `Commands:` sections of the help itself (a new command appears without touching this file).
 - docs/reference/metrics.md: every metric the manager registers with prometheus-client (name as scraped,
   type, labels, help text).
+- docs/reference/configuration.md: every field of GRM's configuration file, probed through the real parser
+  (`resource_manager.configuration.build`): a sample value is set and the page records which setting it
+  changes, or that it is warned about and ignored, or accepted with no effect; the default is the value of
+  that setting without the field, the flag comes from `configuration.FLAGS`. Only the list of fields, a
+  sample value each and a note are written here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from prometheus_client.metrics import MetricWrapperBase
 
 import kubecore.metrics
 import resource_manager.metrics
+from resource_manager import configuration
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "reference"
@@ -105,8 +113,161 @@ def metrics_page() -> str:
     )
 
 
+class Field(NamedTuple):
+    path: str
+    sample: Any
+    """A valid value that differs from the default (for a probe through the parser)."""
+    note: str = ""
+
+
+_TARGET = {"targetClientConnection": {"kubeconfig": "/target"}}
+"""The target's other fields only take effect with a target kubeconfig."""
+
+FIELDS = (
+    Field("sourceClientConnection.kubeconfig", "/k", "else `$KUBECONFIG`, `~/.kube/config`, in-cluster"),
+    Field("sourceClientConnection.qps", 7, "a negative qps turns client-side throttling off"),
+    Field("sourceClientConnection.burst", 9),
+    Field("sourceClientConnection.namespaces", ["a"], "MRs and Secrets are watched only there; empty: all"),
+    Field("sourceClientConnection.cacheResyncPeriod", "1h", "every cached MR is queued again this often"),
+    Field("sourceClientConnection.acceptContentTypes", "application/json", "we always speak JSON"),
+    Field("sourceClientConnection.contentType", "application/json", "we always speak JSON"),
+    Field("targetClientConnection.kubeconfig", "/t", "else `$TARGET_KUBECONFIG`, else the source cluster"),
+    Field("targetClientConnection.qps", 7),
+    Field("targetClientConnection.burst", 9),
+    Field(
+        "targetClientConnection.namespaces",
+        ["a"],
+        "read, not used: target watches are cluster-wide and label-selected; where RBAC forbids that,"
+        " objects are read one by one",
+    ),
+    Field("targetClientConnection.cacheResyncPeriod", "1h", "read, not used: target watches re-list by themselves"),
+    Field("leaderElection.leaderElect", False),
+    Field("leaderElection.leaseDuration", "30s", "client-go's rule: leaseDuration > renewDeadline > 1.2 x retryPeriod"),
+    Field("leaderElection.renewDeadline", "5s"),
+    Field("leaderElection.retryPeriod", "1s"),
+    Field("leaderElection.resourceLock", "leases", "only `leases` is accepted"),
+    Field("leaderElection.resourceName", "other", "GRM's name by default: GRM and this manager never lead at once"),
+    Field("leaderElection.resourceNamespace", "ns", "default: the Pod's namespace, else `kube-system`"),
+    Field("logLevel", "debug", "`debug`, `info` or `error`"),
+    Field("logFormat", "text", "`json` or `text`"),
+    Field("server.healthProbes.bindAddress", "0.0.0.0", "GRM binds all interfaces; we bind 127.0.0.1 unless told"),
+    Field("server.healthProbes.port", 9000, "0 picks a free port"),
+    Field("server.metrics.bindAddress", "0.0.0.0"),
+    Field("server.metrics.port", 9001),
+    Field("server.webhooks", {"port": 9443}, "this manager serves no webhooks"),
+    Field("debugging", {"enableProfiling": True}, "no profiling endpoints"),
+    Field("controllers.clusterID", "c1", "`<cluster>` / `<default>` read it from `kube-system/cluster-identity`"),
+    Field("controllers.resourceClass", "seed", "`*` takes every class"),
+    Field("controllers.cacheSyncTimeout", "5m", "start-up fails if the caches do not sync in time"),
+    Field("controllers.managedResource.concurrentSyncs", 3),
+    Field("controllers.managedResource.syncPeriod", "5m", "at least 1s (GRM: 15s; our resyncs send no writes)"),
+    Field("controllers.managedResource.alwaysUpdate", True, "every round sends every object, even unchanged"),
+    Field("controllers.managedResource.managedByLabelValue", "x", "also the target watches' label selector"),
+    Field(
+        "controllers.managedResource.takeoverFieldManagers",
+        ["kubectl"],
+        "ours: field managers whose fields count as hand edits; empty: kubectl's managers,"
+        " `before-first-apply`, `gardener-resource-manager`",
+    ),
+    Field("controllers.health.syncPeriod", "5m", "read, not used: health is recomputed on every change and round"),
+    Field("controllers.health.concurrentSyncs", 3, "read, not used (no separate health controller)"),
+    Field(
+        "controllers.garbageCollector.enabled", True, "see [Garbage collection](../operations.md#garbage-collection)"
+    ),
+    Field("controllers.garbageCollector.syncPeriod", "30m", "at least 15s"),
+    Field("controllers.tokenRequestor", {"enabled": True}, "like every GRM controller not implemented here"),
+    Field("webhooks.projectedTokenMount", {"enabled": True}, "like every GRM webhook"),
+)
+
+
+def _nested(path: str, value: Any) -> dict[str, Any]:
+    head, _, rest = path.partition(".")
+    return {head: _nested(rest, value) if rest else value}
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and key in merged else value
+    return merged
+
+
+def _settings(value: Any, prefix: str = "") -> dict[str, Any]:
+    """The configuration as flat ``attribute.path -> value`` (warnings left out)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        flat: dict[str, Any] = {}
+        for item in dataclasses.fields(value):
+            if item.name != "warnings":
+                flat |= _settings(getattr(value, item.name), f"{prefix}{item.name}.")
+        return flat
+    return {prefix.rstrip("."): value}
+
+
+def _shown(value: Any, sample: Any) -> str:
+    if value is None or value in ((), ""):
+        return "—"
+    if isinstance(sample, str) and isinstance(value, float) and sample[-1] in "smh":
+        return f"`{configuration.format_duration(value)}`"
+    if isinstance(value, tuple):
+        return ", ".join(f"`{item}`" for item in value)
+    return f"`{str(value).lower() if isinstance(value, bool) else value}`"
+
+
+def _probe(item: Field) -> tuple[str, str]:
+    """(what the field does to the configuration, its default) through the real parser."""
+    base_doc = {"apiVersion": configuration.API_VERSION, "kind": configuration.KIND}
+    if item.path.startswith("targetClientConnection.") and not item.path.endswith(".kubeconfig"):
+        base_doc = _merge(base_doc, _TARGET)
+    base = configuration.build(base_doc)
+    probed = configuration.build(_merge(base_doc, _nested(item.path, item.sample)))
+    if probed.warnings:
+        return "ignored, one warning at start-up", "—"
+    before, after = _settings(base), _settings(probed)
+    changed = [name for name in after if after[name] != before.get(name)]
+    if not changed:
+        return "accepted, no effect", "—"
+    appeared = sorted({name.split(".")[0] for name in changed if name not in before})
+    if appeared:  # a setting that was None (e.g. no target: the source is used) is now set
+        return ", ".join(f"`{name}`" for name in appeared), "—"
+    return ", ".join(f"`{name}`" for name in changed), " ".join(
+        _shown(before.get(name), item.sample) for name in changed
+    )
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts))]
+
+
+def configuration_page() -> str:
+    rows = []
+    for item in FIELDS:
+        effect, default = _probe(item)
+        flag = next((f"`{f}`" for p, f in configuration.FLAGS.items() if p in (item.path, *_parents(item.path))), "")
+        rows.append(f"| `{item.path}` | {flag} | {default} | {effect} | {item.note} |")
+    return "\n".join(
+        [
+            "# Configuration reference\n",
+            "Every field of GRM's configuration file (`resourcemanager.config.gardener.cloud/v1alpha1`,"
+            " `ResourceManagerConfiguration`) as `resource-manager run --config FILE` reads it. *Read into* is"
+            " the setting of the parsed configuration the field changes, probed through the parser itself"
+            " (generated by `scripts/docs_reference.py`; a test fails when it differs); *ignored* fields are"
+            " named in a warning at start-up. Precedence, durations and errors:"
+            " [Configuration](../operations.md#configuration).\n",
+            "| Field | Flag | Default | Read into | Note |",
+            "|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+
+
 def pages() -> dict[Path, str]:
-    return {REFERENCE / "commands.md": commands_page(), REFERENCE / "metrics.md": metrics_page()}
+    return {
+        REFERENCE / "commands.md": commands_page(),
+        REFERENCE / "metrics.md": metrics_page(),
+        REFERENCE / "configuration.md": configuration_page(),
+    }
 
 
 def stale() -> list[Path]:
