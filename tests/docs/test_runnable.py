@@ -65,19 +65,26 @@ def test_the_runnable_blocks_of_the_page_run_and_print_what_it_shows(
             if not block.background:
                 _run(block, tmp_path, env)
     finally:
+        # while the controller still runs, so that it removes the finalizers of MRs a failed page left
+        cluster.kubectl("delete", "namespace", "getting-started", "--ignore-not-found", "--timeout=60s")
         for process in background:
             process.send_signal(signal.SIGTERM)
             _, errors = process.communicate(timeout=60)
             assert process.returncode == 0, errors
-        cluster.kubectl("delete", "namespace", "getting-started", "--wait=false", "--ignore-not-found")
 
 
 def test_the_guide_has_runnable_blocks_with_outputs() -> None:
     """The parser finds the blocks (a typo in a marker would silently make a page untested)."""
     guide = {page.name: blocks(page) for page in PAGES}
-    assert {"install.md", "getting-started.md"} <= guide.keys()
+    assert {"install.md", "getting-started.md", "troubleshooting.md"} <= guide.keys()
     assert any(block.background for block in guide["getting-started.md"])
     assert all(block.expected for block in guide["getting-started.md"] if not block.background)
     for page in DOCS.glob("*.md"):
         markers = page.read_text().count("<!-- runnable -->") + page.read_text().count("<!-- background -->")
         assert markers == len(blocks(page)), f"{page.name}: a marker not followed by a sh block"
+
+
+def test_an_expected_line_that_was_not_printed_is_reported() -> None:
+    printed = "configmap/settings condition met\nexit code 2\n"
+    assert missing_lines(("condition met", "exit code 2"), printed) == []
+    assert missing_lines(("exit code 3",), printed) == ["exit code 3"]
