@@ -89,6 +89,11 @@ async def get_live(client: Client, api_version: str, kind: str, name: str, names
         return None
 
 
+def _server_text(exc: Exception, obj: Mapping[str, Any]) -> str:
+    """The error text; an API server's without the object's values (it quotes them, and they may be secret)."""
+    return redact(error_text(exc), obj) if isinstance(exc, KubeError) else error_text(exc)
+
+
 def _scalable(obj: Mapping[str, Any]) -> bool:
     """A kind an HPA may scale (whose replicas the merge keeps under one)."""
     return obj.get("kind") in ("Deployment", "StatefulSet")
@@ -160,7 +165,7 @@ class Applier:
                 applied.append(desired.key)
             else:
                 log.info("apply failed", object=failure.name, origin=self.origin)
-                failures.append(failure._replace(message=redact(failure.message, desired.obj)))
+                failures.append(failure)
         return ApplyResult(applied, failures)
 
     async def _crd_not_established(self, obj: Obj, crds: Mapping[tuple[str, str], str]) -> Failure | None:
@@ -218,9 +223,9 @@ class Applier:
         except Invalid as exc:
             if live is not None:
                 return await self._delete_on_invalid_update(obj, live, exc)
-            return Failure(name, apply_error(name, error_text(exc)))
+            return Failure(name, apply_error(name, _server_text(exc, obj)))
         except (KubeError, MergeError, ann.AnnotationError, NotEstablished) as exc:
-            return Failure(name, apply_error(name, error_text(exc)))
+            return Failure(name, apply_error(name, _server_text(exc, obj)))
         return None
 
     async def _write(self, rk: RecordKey, intent: str, plan: ApplyPlan, live: Obj | None) -> None:
@@ -268,7 +273,7 @@ class Applier:
         merged = {**ann.annotations_of(live), **ann.annotations_of(obj)}
         causes = exc.details.get("causes") or []
         if not ann.delete_on_invalid_update(obj["apiVersion"], obj["kind"], merged, causes):
-            return Failure(name, apply_error(name, error_text(exc)))
+            return Failure(name, apply_error(name, _server_text(exc, obj)))
         meta = obj.get("metadata") or {}
         try:
             policy = ann.deletion_propagation(merged)
@@ -283,13 +288,13 @@ class Applier:
             pass
         except (KubeError, ann.AnnotationError) as delete_exc:
             return Failure(
-                name, f"error deleting object \"{name}\" after 'invalid' update error: {error_text(delete_exc)}"
+                name, f"error deleting object \"{name}\" after 'invalid' update error: {_server_text(delete_exc, obj)}"
             )
         log.info("deleted object after invalid update", object=name, origin=self.origin)
         return Failure(
             name,
             f"deleted object \"{name}\" because of 'invalid' update error, and 'delete-on-invalid-update' annotation "
-            f"on object or the resource is an immutable ConfigMap/Secret: {error_text(exc)}",
+            f"on object or the resource is an immutable ConfigMap/Secret: {_server_text(exc, obj)}",
         )
 
 
