@@ -18,7 +18,9 @@ MR needs the kind and stopped when the last one lets go. ConfigMaps and Secrets 
 metadata-only (their data can be large, and their health is their presence): a change by someone else
 shows as a new ``resourceVersion``, and only then is the object read in full. Cached objects keep a
 :class:`~resource_manager.fields.FieldsSummary` instead of their managedFields (about half of an object's
-memory).
+memory). With ``targetClientConnection.namespaces`` (:attr:`TargetCache.namespaces`) a namespaced kind
+is watched only in those namespaces, one informer each, as GRM restricts its target cache; objects of
+other namespaces are still applied (GRM writes them too) but are read like objects of unwatched kinds.
 
 A cache miss is never taken for "absent": the object may exist without our label (created by someone
 else, or the label removed by hand, or an ``ignore`` object), and the ownership check and the merge
