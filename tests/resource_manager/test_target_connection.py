@@ -69,39 +69,41 @@ async def test_target_namespaces_limit_the_watches_of_namespaced_kinds(
     )
     role = f"rm-test-{namespace}"
     async with running_manager(config) as manager:
-        await create_mr(client, "app", namespace, configmap("outside", other), cluster_role(role))
-        await create_mr(client, "probe", namespace, configmap("inside", namespace))
-        await wait_applied(client, namespace, "app")
-        await wait_applied(client, namespace, "probe")
-        assert await data_of(client, "outside", other) == {"k": "v"}  # applied outside too
-        watching = {line["kind"]: line["namespaces"] for line in manager.logged("watching")}
-        assert watching == {"ConfigMap": [namespace], "ClusterRole": "all namespaces"}, watching
+        try:
+            await create_mr(client, "app", namespace, configmap("outside", other), cluster_role(role))
+            await create_mr(client, "probe", namespace, configmap("inside", namespace))
+            await wait_applied(client, namespace, "app")
+            await wait_applied(client, namespace, "probe")
+            assert await data_of(client, "outside", other) == {"k": "v"}  # applied outside too
+            watching = {line["kind"]: line["namespaces"] for line in manager.logged("watching")}
+            assert watching == {"ConfigMap": [namespace], "ClusterRole": "all namespaces"}, watching
 
-        await client.patch("v1", "ConfigMap", "outside", {"data": {"k": "edited"}}, namespace=other)
-        patch = {"metadata": {"annotations": {"owner": "edited"}}}
-        await client.patch("rbac.authorization.k8s.io/v1", "ClusterRole", role, patch)
-        await client.patch("v1", "ConfigMap", "inside", {"data": {"k": "edited"}}, namespace=namespace)
-        await eventually(
-            "inside reverted", lambda: data_of(client, "inside", namespace), lambda data: data == {"k": "v"}
-        )
-        await eventually(
-            "cluster-scoped reverted",
-            lambda: client.get("rbac.authorization.k8s.io/v1", "ClusterRole", role),
-            lambda obj: obj["metadata"]["annotations"]["owner"] == "test",
-        )
-        # the ClusterRole's repair was a round of "app": it read the object outside and repaired it too
-        await eventually(
-            "outside repaired by the round", lambda: data_of(client, "outside", other), lambda d: d == {"k": "v"}
-        )
-        rounds = len(manager.logged("reconcile", mr=f"{namespace}/app"))
-        await client.patch("v1", "ConfigMap", "outside", {"data": {"k": "edited"}}, namespace=other)
-        await client.patch("v1", "ConfigMap", "inside", {"data": {"k": "again"}}, namespace=namespace)
-        await eventually(
-            "inside reverted again", lambda: data_of(client, "inside", namespace), lambda data: data == {"k": "v"}
-        )
-        assert await data_of(client, "outside", other) == {"k": "edited"}  # no watch there: not seen
-        assert len(manager.logged("reconcile", mr=f"{namespace}/app")) == rounds
-        await _delete_mrs(client, [namespace])
+            await client.patch("v1", "ConfigMap", "outside", {"data": {"k": "edited"}}, namespace=other)
+            patch = {"metadata": {"annotations": {"owner": "edited"}}}
+            await client.patch("rbac.authorization.k8s.io/v1", "ClusterRole", role, patch)
+            await client.patch("v1", "ConfigMap", "inside", {"data": {"k": "edited"}}, namespace=namespace)
+            await eventually(
+                "inside reverted", lambda: data_of(client, "inside", namespace), lambda data: data == {"k": "v"}
+            )
+            await eventually(
+                "cluster-scoped reverted",
+                lambda: client.get("rbac.authorization.k8s.io/v1", "ClusterRole", role),
+                lambda obj: obj["metadata"]["annotations"]["owner"] == "test",
+            )
+            # the ClusterRole's repair was a round of "app": it read the object outside and repaired it too
+            await eventually(
+                "outside repaired by the round", lambda: data_of(client, "outside", other), lambda d: d == {"k": "v"}
+            )
+            rounds = len(manager.logged("reconcile", mr=f"{namespace}/app"))
+            await client.patch("v1", "ConfigMap", "outside", {"data": {"k": "edited"}}, namespace=other)
+            await client.patch("v1", "ConfigMap", "inside", {"data": {"k": "again"}}, namespace=namespace)
+            await eventually(
+                "inside reverted again", lambda: data_of(client, "inside", namespace), lambda data: data == {"k": "v"}
+            )
+            assert await data_of(client, "outside", other) == {"k": "edited"}  # no watch there: not seen
+            assert len(manager.logged("reconcile", mr=f"{namespace}/app")) == rounds
+        finally:
+            await _delete_mrs(client, [namespace])  # the manager removes its finalizers
 
 
 async def test_health_sync_period_rechecks_what_no_watch_sees(
@@ -117,13 +119,17 @@ async def test_health_sync_period_rechecks_what_no_watch_sees(
         controllers={"managedResource": {"syncPeriod": "1h"}, "health": {"syncPeriod": "2s"}},
     )
     async with running_manager(config) as manager:
-        await create_mr(client, "app", namespace, configmap("outside", other))
-        await wait_applied(client, namespace, "app")
-        line = await manager.wait_logged("reconcile", mr=f"{namespace}/app", result="requeue_after")
-        assert line["requeue_after"] == 2.0
-        await client.delete("v1", "ConfigMap", "outside", namespace=other)
-        await eventually("re-created", lambda: data_of(client, "outside", other), lambda data: data == {"k": "v"}, 20)
-        await _delete_mrs(client, [namespace])
+        try:
+            await create_mr(client, "app", namespace, configmap("outside", other))
+            await wait_applied(client, namespace, "app")
+            line = await manager.wait_logged("reconcile", mr=f"{namespace}/app", result="requeue_after")
+            assert line["requeue_after"] == 2.0
+            await client.delete("v1", "ConfigMap", "outside", namespace=other)
+            await eventually(
+                "re-created", lambda: data_of(client, "outside", other), lambda data: data == {"k": "v"}, 20
+            )
+        finally:
+            await _delete_mrs(client, [namespace])  # the manager removes its finalizers
 
 
 async def test_target_cache_resync_period_requeues_the_mrs_of_cached_objects(
@@ -138,13 +144,15 @@ async def test_target_cache_resync_period_requeues_the_mrs_of_cached_objects(
         controllers={"managedResource": {"syncPeriod": "1h"}, "health": {"syncPeriod": "1h"}},
     )
     async with running_manager(config) as manager:
-        await create_mr(client, "app", namespace, configmap("a", namespace))
-        await wait_applied(client, namespace, "app")
-        first = await manager.wait_logged("reconcile", mr=f"{namespace}/app", result="requeue_after")
-        assert first["requeue_after"] == 3600.0
-        rounds = len(manager.logged("reconcile", mr=f"{namespace}/app"))
-        await until("a resync round", lambda: len(manager.logged("reconcile", mr=f"{namespace}/app")) > rounds, 25)
-        await _delete_mrs(client, [namespace])
+        try:
+            await create_mr(client, "app", namespace, configmap("a", namespace))
+            await wait_applied(client, namespace, "app")
+            first = await manager.wait_logged("reconcile", mr=f"{namespace}/app", result="requeue_after")
+            assert first["requeue_after"] == 3600.0
+            rounds = len(manager.logged("reconcile", mr=f"{namespace}/app"))
+            await until("a resync round", lambda: len(manager.logged("reconcile", mr=f"{namespace}/app")) > rounds, 25)
+        finally:
+            await _delete_mrs(client, [namespace])  # the manager removes its finalizers
 
 
 async def test_target_qps_bounds_the_target_requests_also_on_the_source_cluster(
@@ -164,13 +172,15 @@ async def test_target_qps_bounds_the_target_requests_also_on_the_source_cluster(
         )
     started = time.monotonic()
     async with running_manager(config) as manager:
-        for index in range(3):
-            await wait_applied(client, namespace, f"slow-{index}", seconds=120)
-        requests = await manager.metric("rest_client_requests_total", client="target")
-        elapsed = time.monotonic() - started
-        assert requests > 8  # enough requests for the limit to matter
-        assert requests <= 1 + 4 * elapsed, (requests, elapsed)
-        await _delete_mrs(client, [namespace])
+        try:
+            for index in range(3):
+                await wait_applied(client, namespace, f"slow-{index}", seconds=120)
+            requests = await manager.metric("rest_client_requests_total", client="target")
+            elapsed = time.monotonic() - started
+            assert requests > 8  # enough requests for the limit to matter
+            assert requests <= 1 + 4 * elapsed, (requests, elapsed)
+        finally:
+            await _delete_mrs(client, [namespace])  # the manager removes its finalizers
 
 
 async def test_readyz_checks_a_separate_targets_api_server(cluster: Cluster, namespace: str) -> None:
