@@ -5,21 +5,15 @@ plane)."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
+import yaml
 
 from devcluster import Cluster
-from kubecore import Client, NotFound, load_kubeconfig
-from resource_manager.configuration import Endpoint
-from resource_manager.manager import Manager
-from resource_manager.reconciler import Reconciler
-from resource_manager.run import probes
-from resource_manager.server import app, serve
+from kubecore import Client, NotFound
 from tests.kubecore.tcpproxy import running_proxy
 from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import _delete_mrs, configmap, create_mr
@@ -183,32 +177,29 @@ async def test_target_qps_bounds_the_target_requests_also_on_the_source_cluster(
             await _delete_mrs(client, [namespace])  # the manager removes its finalizers
 
 
-async def test_readyz_checks_a_separate_targets_api_server(cluster: Cluster, namespace: str) -> None:
+async def test_readyz_checks_a_separate_targets_api_server(cluster: Cluster, namespace: str, tmp_path: Path) -> None:
+    """With a target kubeconfig, /readyz also needs the target's API server (here behind a proxy we stop)."""
     host, port = cluster.server.removeprefix("https://").rsplit(":", 1)
     proxied = running_proxy(host, int(port))
     proxy = await proxied.__aenter__()
-    kubeconfig = load_kubeconfig([cluster.kubeconfig])
-    behind_proxy = dataclasses.replace(kubeconfig, server=f"https://127.0.0.1:{proxy.port}")
-    async with (
-        Client(kubeconfig, name="source") as source,
-        Client(behind_proxy, name="target", max_retries=0) as target,
-    ):
-        manager = Manager(source, Reconciler(source, target), namespaces=[namespace])
-        endpoint = Endpoint("127.0.0.1", 0)
-        runner, bound = await serve(app(*probes(source, manager, None, target)), [endpoint])
-        try:
-            await manager.sync_caches()
-            async with aiohttp.ClientSession() as session:
-
-                async def readyz() -> tuple[int, str]:
-                    async with session.get(f"http://{bound[endpoint]}/readyz") as response:
-                        return response.status, await response.text()
-
-                status, body = await readyz()
-                assert status == 200 and "[+]apiserver ok\n[+]target-apiserver ok\n" in body, body
-                await proxied.__aexit__(None, None, None)  # the target's API server is gone
-                status, body = await readyz()
-                assert status == 500 and "[+]apiserver ok" in body and "[-]target-apiserver failed: " in body, body
-        finally:
-            await manager.close()
-            await runner.cleanup()
+    kubeconfig = yaml.safe_load(cluster.kubeconfig.read_text())
+    for entry in kubeconfig["clusters"]:
+        entry["cluster"]["server"] = f"https://127.0.0.1:{proxy.port}"
+    target_kubeconfig = tmp_path / "target.kubeconfig"
+    target_kubeconfig.write_text(yaml.safe_dump(kubeconfig))
+    config = config_file(
+        tmp_path / "config.yaml",
+        cluster.kubeconfig,
+        sourceClientConnection={"namespaces": [namespace]},
+        targetClientConnection={"kubeconfig": str(target_kubeconfig)},
+    )
+    try:
+        async with running_manager(config) as manager:
+            status, body = await eventually("ready", lambda: manager.get("/readyz"), lambda answer: answer[0] == 200)
+            assert "[+]apiserver ok\n[+]target-apiserver ok\n" in body, body
+            await proxied.__aexit__(None, None, None)  # the target's API server is gone
+            status, body = await manager.get("/readyz")
+            assert status == 500 and "[+]apiserver ok" in body and "[-]target-apiserver failed: " in body, body
+            assert (await manager.get("/healthz"))[0] == 200
+    finally:
+        await proxied.__aexit__(None, None, None)
