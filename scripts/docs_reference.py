@@ -132,15 +132,19 @@ FIELDS = (
     Field("sourceClientConnection.acceptContentTypes", "application/json", "we always speak JSON"),
     Field("sourceClientConnection.contentType", "application/json", "we always speak JSON"),
     Field("targetClientConnection.kubeconfig", "/t", "else `$TARGET_KUBECONFIG`, else the source cluster"),
-    Field("targetClientConnection.qps", 7),
+    Field("targetClientConnection.qps", 7, "the target has a client of its own, also on the source's cluster"),
     Field("targetClientConnection.burst", 9),
     Field(
         "targetClientConnection.namespaces",
         ["a"],
-        "read, not used: target watches are cluster-wide and label-selected; where RBAC forbids that,"
-        " objects are read one by one",
+        "namespaced kinds are watched only there (cluster-scoped ones everywhere); objects elsewhere are read"
+        " in each round (see [Target namespaces](../operations.md#target-namespaces))",
     ),
-    Field("targetClientConnection.cacheResyncPeriod", "1h", "read, not used: target watches re-list by themselves"),
+    Field(
+        "targetClientConnection.cacheResyncPeriod",
+        "1h",
+        "every MR owning an object in the target watches is queued again this often",
+    ),
     Field("leaderElection.leaderElect", False),
     Field("leaderElection.leaseDuration", "30s", "client-go's rule: leaseDuration > renewDeadline > 1.2 x retryPeriod"),
     Field("leaderElection.renewDeadline", "5s"),
@@ -169,8 +173,12 @@ FIELDS = (
         "ours: field managers whose fields count as hand edits; empty: kubectl's managers,"
         " `before-first-apply`, `gardener-resource-manager`",
     ),
-    Field("controllers.health.syncPeriod", "5m", "read, not used: health is recomputed on every change and round"),
-    Field("controllers.health.concurrentSyncs", 3, "read, not used (no separate health controller)"),
+    Field(
+        "controllers.health.syncPeriod",
+        "5m",
+        "every MR is reconciled (and its health recomputed) at least this often; changes the watches see at once",
+    ),
+    Field("controllers.health.concurrentSyncs", 3, "no effect: health is computed by the MR workers"),
     Field(
         "controllers.garbageCollector.enabled", True, "see [Garbage collection](../operations.md#garbage-collection)"
     ),

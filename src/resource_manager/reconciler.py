@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ class Settings:
     managed_by: str = ann.DEFAULT_MANAGED_BY
     sync_period: float = 60.0
     """Requeue after a successful reconcile (GRM's default 1 m)."""
+    health_sync_period: float | None = None
+    """GRM's ``controllers.health.syncPeriod``: requeue at least this often, so health is recomputed also
+    where no watch event tells (objects outside the watched namespaces or of kinds we may not list)."""
     deletion_requeue: float = 5.0
     """Requeue while deletions are pending (GRM's ``RequeueAfterOnDeletionPending``)."""
     wave_wait: float = 5.0
@@ -238,7 +242,7 @@ class Reconciler:
             "observedGeneration": _meta(mr).get("generation"),
         }
         await self._write_status(mr, final)
-        return Outcome(requeue_after=self.settings.sync_period)
+        return Outcome(requeue_after=min(self.settings.sync_period, self.settings.health_sync_period or math.inf))
 
     async def _read_secrets(self, mr: Obj, lookup: SecretLookup) -> list[Obj] | str:
         """The referenced Secrets in order (cache first, then a GET), or GRM's error text."""
