@@ -33,7 +33,6 @@ from resource_manager.equivalences import build_equivalences
 from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS
 from resource_manager.health import health_conditions
 from resource_manager.identity import key_of
-from resource_manager.install_order import sort_for_apply
 from resource_manager.inventory import (
     diff_inventory,
     narrow,
@@ -285,7 +284,7 @@ class Reconciler:
                 horizontally_scaled=scaled,
             )
 
-        to_apply = sort_for_apply((d for d in desired if not d.ignore_mode), lambda d: d.obj)
+        to_apply = [d for d in desired if not d.ignore_mode]
         key = (_meta(mr).get("namespace", ""), _meta(mr).get("name", ""))
         await self.cache.ensure(key, kinds_for(d.reference for d in to_apply))
         crd_wait = self.settings.crd_wait

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import pytest
@@ -165,3 +166,39 @@ async def test_decoding_failure_is_reported_and_deletes_nothing(cluster: Cluster
             (await ctl.client.get("v1", "Secret", "data", namespace=namespace))["data"]["b.yaml"]
         )
         assert encoded.startswith(b"kind: [")
+
+
+async def test_objects_of_one_kind_are_applied_concurrently_kinds_one_after_the_other(
+    cluster: Cluster, namespace: str
+) -> None:
+    """The applies the controller sends to the real API server, timed at the client: the ConfigMaps of
+    one MR are in flight together, and every ServiceAccount (an earlier kind) is applied before any of them."""
+    spans: list[tuple[str, float, float]] = []
+    in_flight = [0, 0]  # now, most at once
+
+    def account(name: str) -> Obj:
+        return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}}
+
+    # in the Secret the ServiceAccounts come first and last; install order applies both before any ConfigMap
+    docs = [account("sa-a"), *(configmap(f"cm{i}", namespace) for i in range(12)), account("sa-b")]
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        send = ctl.client.apply
+
+        async def timed_apply(body: Obj, **options: Any) -> Obj:
+            start = time.monotonic()
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+            try:
+                return await send(body, **options)
+            finally:
+                in_flight[0] -= 1
+                spans.append((body["kind"], start, time.monotonic()))
+
+        ctl.client.apply = timed_apply  # type: ignore[method-assign,assignment]
+        await create_mr(ctl.client, "mr", namespace, *docs)
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+    configmaps = [s for s in spans if s[0] == "ConfigMap"]
+    accounts = [s for s in spans if s[0] == "ServiceAccount"]
+    assert (len(configmaps), len(accounts)) == (12, 2)
+    assert in_flight[1] >= 2, "the ConfigMaps of one wave were applied one after the other"
+    assert max(end for _, _, end in accounts) <= min(start for _, start, _ in configmaps)
