@@ -55,8 +55,6 @@ from resource_manager.target_cache import (
 )
 
 log = structlog.get_logger("resource_manager.apply")
-APPLY_CONCURRENCY = 16
-"""Requests in flight at once for the objects of one apply wave of one MR (per worker)."""
 TAKEOVER_ATTEMPTS = 2
 """A takeover that loses the race against another write is retried once on the fresh object."""
 
@@ -147,15 +145,14 @@ class Applier:
         self._established: dict[str, asyncio.Future[str | None]] = {}  # CRD name -> None or the problem
 
     async def apply_all(self, objects: Sequence[DesiredObject]) -> ApplyResult:
-        """Apply ``objects`` wave by wave in install order, the objects of a wave concurrently (at most
-        :data:`APPLY_CONCURRENCY` in flight), continuing past failures; both lists in install order."""
+        """Apply ``objects`` wave by wave in install order, the objects of a wave concurrently (bounded over
+        all MRs by the cache's slots), continuing past failures; both lists in install order."""
         hpas = await self._hpa_targets(objects)
         crds = crd_index(d.obj for d in objects)
         prefetched = await self.cache.prefetch(d.obj for d in objects if type_meta_problem(d.obj) is None)
-        slots = asyncio.Semaphore(APPLY_CONCURRENCY)
 
         async def one(desired: DesiredObject) -> Failure | None:
-            async with slots:
+            async with self.cache.slots:
                 return await self._apply_checked(desired, hpas, crds, prefetched)
 
         applied: list[str] = []
@@ -208,10 +205,13 @@ class Applier:
         return None
 
     async def _hpa_targets(self, objects: Sequence[DesiredObject]) -> set[str] | str:
-        """HPA scale targets, listed once per round and only if a scalable kind is desired; the error
-        text when they cannot be listed (a scaled workload must not lose the replicas its HPA set)."""
+        """HPA scale targets, only if a scalable kind is desired: from the cache's HPA watch, else listed
+        (the error text when they cannot be: a scaled workload must not lose the replicas its HPA set)."""
         if not any(_scalable(d.obj) for d in objects):
             return set()
+        watched = self.cache.scalers()
+        if watched is not None:
+            return hpa_target_keys(watched)
         try:
             hpas = await self.client.list("autoscaling/v1", "HorizontalPodAutoscaler")
         except NoMatchError:

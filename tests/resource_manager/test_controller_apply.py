@@ -202,3 +202,39 @@ async def test_objects_of_one_kind_are_applied_concurrently_kinds_one_after_the_
     assert (len(configmaps), len(accounts)) == (12, 2)
     assert in_flight[1] >= 2, "the ConfigMaps of one wave were applied one after the other"
     assert max(end for _, _, end in accounts) <= min(start for _, start, _ in configmaps)
+
+
+async def test_hpas_come_from_a_watch_not_a_list_per_round(cluster: Cluster, namespace: str) -> None:
+    """An HPA created after the first apply is seen by the next rounds without any LIST of HPAs: the
+    Deployment it scales keeps the replicas the HPA (here: kubectl scale) set."""
+    hpa = {
+        "apiVersion": "autoscaling/v1",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web", "namespace": namespace},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "maxReplicas": 5},
+    }
+    lists: list[str] = []
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        await create_mr(ctl.client, "mr", namespace, deployment("web", namespace))
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+        send = ctl.client.list
+
+        async def counted_list(api_version: str, kind: str, **options: Any) -> Obj:
+            lists.append(kind)
+            return await send(api_version, kind, **options)
+
+        ctl.client.list = counted_list  # type: ignore[method-assign]
+        await ctl.client.create(hpa)
+        cluster.kubectl("scale", "deployment", "web", "-n", namespace, "--replicas=3")
+        for _ in range(2):
+            cluster.kubectl("annotate", "mr", "mr", "-n", namespace, "gardener.cloud/operation=reconcile")
+
+            async def reconciled() -> bool:
+                annotations = (await ctl.mr(namespace, "mr"))["metadata"].get("annotations", {})
+                return "gardener.cloud/operation" not in annotations
+
+            await until("the triggered reconcile started", reconciled)
+            await until("the controller idle", lambda: not len(ctl.manager.queue) and not ctl.manager.queue.in_flight)
+        live = await ctl.client.get("apps/v1", "Deployment", "web", namespace=namespace)
+        assert live["spec"]["replicas"] == 3
+    assert "HorizontalPodAutoscaler" not in lists
