@@ -125,7 +125,12 @@ _TARGET = {"targetClientConnection": {"kubeconfig": "/target"}}
 
 FIELDS = (
     Field("sourceClientConnection.kubeconfig", "/k", "else `$KUBECONFIG`, `~/.kube/config`, in-cluster"),
-    Field("sourceClientConnection.qps", 7, "a negative qps turns client-side throttling off"),
+    Field(
+        "sourceClientConnection.qps",
+        7,
+        "negative (the default): no client-side limit; the API server's priority and fairness queues us and"
+        " answers 429 with Retry-After, which the client honours (GRM: 100)",
+    ),
     Field("sourceClientConnection.burst", 9),
     Field("sourceClientConnection.namespaces", ["a"], "MRs and Secrets are watched only there; empty: all"),
     Field("sourceClientConnection.cacheResyncPeriod", "1h", "every cached MR is queued again this often"),

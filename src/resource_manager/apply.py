@@ -1,9 +1,10 @@
 """Server-side apply of an MR's desired objects into the target cluster (network: target client).
 
-Why this shape (spec §10.1, §10.7): objects are applied one by one in install order with our field
-manager; a CRD of the same MR is awaited until Established right before its first custom resource
-(CRDs sort earlier, so several establish in parallel meanwhile); a failing object never stops the
-round: every failure is collected as a value with the message GRM would write, so the condition can
+Why this shape (spec §10.1, §10.7): objects are applied with our field manager in install order, one
+wave (kind) after the other, the objects of a wave concurrently — a round takes a few round trips,
+not one per object; a CRD of the same MR is awaited until Established right before its first custom
+resource (CRDs sort earlier, so several establish in parallel meanwhile); a failing object never stops
+the round: every failure is collected as a value with the message GRM would write, so the condition can
 list them all. An object another ManagedResource owns is refused (§10.4) before any write.
 
 Per object: the live object (watch cache, else read — all reads of a round are issued concurrently
@@ -18,6 +19,7 @@ round re-creates it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -31,7 +33,7 @@ from resource_manager.equivalences import Equivalences
 from resource_manager.established import NotEstablished, wait_established
 from resource_manager.fields import FIELD_MANAGER, takeover_patch
 from resource_manager.identity import display_name
-from resource_manager.install_order import crd_index, defining_crd
+from resource_manager.install_order import apply_waves, crd_index, defining_crd
 from resource_manager.merge import (
     ApplyPlan,
     MergeError,
@@ -145,51 +147,76 @@ class Applier:
         """Live objects (decide "unchanged" without a request) and the echoes of our writes."""
         self.owner = owner
         self.crd_wait = crd_wait
-        self._established: dict[str, str | None] = {}  # CRD name -> None (established) or the problem
+        self._established: dict[str, asyncio.Future[str | None]] = {}  # CRD name -> None or the problem
 
     async def apply_all(self, objects: Sequence[DesiredObject], prefetched: Prefetched) -> ApplyResult:
-        """Apply ``objects`` (already in install order), continuing past failures; ``prefetched``: the
-        objects the cache could not tell, read for this round (:meth:`TargetCache.prefetch`)."""
+        """Apply ``objects`` wave by wave in install order, the objects of a wave concurrently (bounded over
+        all MRs by the cache's slots), continuing past failures; both lists in install order.
+        ``prefetched``: what the cache could not tell, read for this round (:meth:`TargetCache.prefetch`)."""
         hpas = await self._hpa_targets(objects)
-        scaled_keys = hpas if isinstance(hpas, set) else set()
         crds = crd_index(d.obj for d in objects)
+
+        async def one(desired: DesiredObject) -> Failure | None:
+            async with self.cache.slots:
+                return await self._apply_checked(desired, hpas, crds, prefetched)
+
         applied: list[str] = []
         failures: list[Failure] = []
-        for desired in objects:
-            failure = await self._crd_not_established(desired.obj, crds)
-            if failure is None and isinstance(hpas, str) and _scalable(desired.obj):
-                failure = Failure(display_name(desired.obj), apply_error(display_name(desired.obj), hpas))
-            if failure is None:
-                failure = await self._apply_one(desired, scaled_keys, prefetched)
-            if failure is None:
-                applied.append(desired.key)
-            else:
-                log.info("apply failed", object=failure.name, origin=self.origin)
-                failures.append(failure)
+        for wave in apply_waves(objects, lambda d: d.obj):
+            for desired, failure in zip(wave, await asyncio.gather(*(one(d) for d in wave)), strict=True):
+                if failure is None:
+                    applied.append(desired.key)
+                else:
+                    log.info("apply failed", object=failure.name, origin=self.origin)
+                    failures.append(failure)
         return ApplyResult(applied, failures)
 
+    async def _apply_checked(
+        self,
+        desired: DesiredObject,
+        hpas: set[str] | str,
+        crds: Mapping[tuple[str, str], str],
+        prefetched: Prefetched,
+    ) -> Failure | None:
+        """One object, unless its CRD is not Established or its HPAs could not be listed."""
+        failure = await self._crd_not_established(desired.obj, crds)
+        if failure is None and isinstance(hpas, str) and _scalable(desired.obj):
+            name = display_name(desired.obj)
+            failure = Failure(name, apply_error(name, hpas))
+        if failure is None:
+            failure = await self._apply_one(desired, hpas if isinstance(hpas, set) else set(), prefetched)
+        return failure
+
     async def _crd_not_established(self, obj: Obj, crds: Mapping[tuple[str, str], str]) -> Failure | None:
-        """Wait (once per CRD and round) for the CRD of the same MR that defines ``obj``'s kind."""
+        """Wait (once per CRD and round, shared by the objects of a wave) for the CRD of the same MR that
+        defines ``obj``'s kind."""
         crd = defining_crd(obj, crds)
         if crd is None:
             return None
         if crd not in self._established:
-            try:
-                await wait_established(self.client, crd, within=self.crd_wait)
-                self._established[crd] = None
-            except (KubeError, NotEstablished) as exc:
-                self._established[crd] = error_text(exc)
-        problem = self._established[crd]
+            self._established[crd] = asyncio.ensure_future(self._establishment(crd))
+        problem = await self._established[crd]
         if problem is None:
             return None
         name = display_name(obj)
         return Failure(name, apply_error(name, problem))
 
+    async def _establishment(self, crd: str) -> str | None:
+        """``None`` once the CRD is Established, else why not."""
+        try:
+            await wait_established(self.client, crd, within=self.crd_wait)
+        except (KubeError, NotEstablished) as exc:
+            return error_text(exc)
+        return None
+
     async def _hpa_targets(self, objects: Sequence[DesiredObject]) -> set[str] | str:
-        """HPA scale targets, listed once per round and only if a scalable kind is desired; the error
-        text when they cannot be listed (a scaled workload must not lose the replicas its HPA set)."""
+        """HPA scale targets, only if a scalable kind is desired: from the cache's HPA watch, else listed
+        (the error text when they cannot be: a scaled workload must not lose the replicas its HPA set)."""
         if not any(_scalable(d.obj) for d in objects):
             return set()
+        watched = self.cache.scalers()
+        if watched is not None:
+            return hpa_target_keys(watched)
         try:
             hpas = await self.client.list("autoscaling/v1", "HorizontalPodAutoscaler")
         except NoMatchError:

@@ -112,8 +112,13 @@ def run(
         str | None,
         typer.Option("--managed-by-label", metavar="VALUE", help="Value of resources.gardener.cloud/managed-by."),
     ] = None,
-    qps: Annotated[float | None, typer.Option("--qps", metavar="N", help="Requests per second (default 100).")] = None,
-    burst: Annotated[int | None, typer.Option("--burst", metavar="N", help="Request burst (default 130).")] = None,
+    qps: Annotated[
+        float | None,
+        typer.Option("--qps", metavar="N", help="Requests per second; negative: no client-side limit (the default)."),
+    ] = None,
+    burst: Annotated[
+        int | None, typer.Option("--burst", metavar="N", help="Request burst when --qps is set (default 130).")
+    ] = None,
     leader_elect: Annotated[
         bool | None,
         typer.Option("--leader-elect/--no-leader-elect", help="Run only while holding a Lease (default on)."),

@@ -84,7 +84,10 @@ class Connection:
     """One cluster's client settings (GRM's ``ClientConnection``)."""
 
     kubeconfig: str | None = None
-    qps: float = 100.0
+    qps: float = -1.0
+    """Client-side limit; negative: none (the default, ours; GRM: 100). The API server's priority and
+    fairness queues our requests and answers 429 with Retry-After when overloaded, which the client
+    honours: a fixed limit only makes a controller slower than the server it writes to."""
     burst: int = 130
     namespaces: tuple[str, ...] = ()
     cache_resync_period: float = 24 * 3600.0

@@ -5,7 +5,8 @@ its CRD, fails or misbehaves (GRM #5585, #5898); deleting the ConfigMaps/Secrets
 Pod leaves the Pod stuck in Terminating (GRM #4853).
 
 Apply order is Helm's ``InstallOrder`` as GRM uses it: known kinds by their rank then name, unknown
-kinds (custom resources) last, by kind then name. Deviation: GRM sorts by the kind/name of the
+kinds (custom resources) last, by kind then name. The objects of one rank (one kind) form an apply
+wave: they are applied concurrently, the waves one after the other. Deviation: GRM sorts by the kind/name of the
 *previous* ``status.resources`` entry, so objects that are new to an MR all count as "unknown" and are
 applied in arbitrary order; we sort by the object itself. Namespace breaks remaining ties so the order
 is deterministic.
@@ -94,6 +95,20 @@ def install_sort_key(item: Mapping[str, Any]) -> tuple[int, str, str, str]:
 def sort_for_apply(items: Iterable[T], obj: Callable[[T], Mapping[str, Any]]) -> list[T]:
     """``items`` (e.g. desired objects) in install order; ``obj`` extracts the raw object of an item."""
     return sorted(items, key=lambda item: install_sort_key(obj(item)))
+
+
+def apply_waves(items: Iterable[T], obj: Callable[[T], Mapping[str, Any]]) -> list[list[T]]:
+    """``items`` in install order, grouped into waves of one rank (one kind; custom resources: one kind
+    each). A wave may be applied concurrently: install order only matters between kinds."""
+    waves: list[list[T]] = []
+    previous: tuple[int, str] | None = None
+    for item in sort_for_apply(items, obj):
+        rank = install_sort_key(obj(item))[:2]
+        if rank != previous:
+            waves.append([])
+            previous = rank
+        waves[-1].append(item)
+    return waves
 
 
 def _wave(kind: str) -> int:

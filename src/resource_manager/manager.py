@@ -65,8 +65,9 @@ def _healthy_status(mr: Mapping[str, Any]) -> str | None:
     return None
 
 
-def mr_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """GRM's MR update predicates, minus the class filter (the reconciler applies that)."""
+def mr_changed(old: Mapping[str, Any], new: Mapping[str, Any], own_finalizer: str = "") -> bool:
+    """GRM's MR update predicates, minus the class filter (the reconciler applies that). Unlike GRM,
+    ``own_finalizer`` being added is no reason: the round that added it goes on to apply everything."""
     old_meta, new_meta = old.get("metadata") or {}, new.get("metadata") or {}
     if old_meta.get("generation") != new_meta.get("generation"):
         return True
@@ -77,7 +78,8 @@ def mr_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
         return True
     if old_ann.get(ann.OPERATION) != new_ann.get(ann.OPERATION):
         return True
-    if old_meta.get("finalizers") != new_meta.get("finalizers"):
+    old_finalizers, new_finalizers = list(old_meta.get("finalizers") or ()), list(new_meta.get("finalizers") or ())
+    if new_finalizers not in (old_finalizers, [*old_finalizers, own_finalizer]):
         return True
     return _healthy_status(old) in (None, "True") and _healthy_status(new) == "False"
 
@@ -229,7 +231,7 @@ class Manager:
     def _mr_updated(self, old: Obj, new: Obj) -> None:
         metrics.observe_mr(new)
         self._report_changes(old, new)
-        if mr_changed(old, new):
+        if mr_changed(old, new, self.reconciler.finalizer):
             self.queue.add(_key(new))
 
     def _mr_deleted(self, mr: Obj) -> None:

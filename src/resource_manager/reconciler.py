@@ -36,7 +36,6 @@ from resource_manager.equivalences import build_equivalences
 from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS
 from resource_manager.health import health_conditions
 from resource_manager.identity import key_of
-from resource_manager.install_order import sort_for_apply
 from resource_manager.inventory import (
     added,
     diff_inventory,
@@ -175,7 +174,7 @@ class Reconciler:
         if cond.checks_must_reset(status, new_refs, checksum):
             conditions = cond.reset_for_changed_resources(conditions, _now())
         origin = _origin(mr, self.settings.cluster_id)
-        to_apply = sort_for_apply((d for d in desired if not d.ignore_mode), lambda d: d.obj)
+        to_apply = [d for d in desired if not d.ignore_mode]  # the applier orders them (install order)
         await self.cache.ensure(_key(mr), kinds_for(d.reference for d in to_apply))
         # what the cache cannot tell is read once, concurrently, for the ownership check and the apply
         prefetched = await self.cache.prefetch(d.obj for d in to_apply if type_meta_problem(d.obj) is None)

@@ -74,14 +74,19 @@ GENERATED: Mapping[tuple[str, str], tuple[Kind, ...]] = {
     ("apps", "StatefulSet"): (("v1", "Pod"),),
 }
 """Kinds whose objects kstatus reads to judge a managed workload (``kstatus.live.resolve``)."""
+SCALERS: Kind = ("autoscaling/v1", "HorizontalPodAutoscaler")
+"""Watched unselected (anyone's HPAs) for MRs with scalable kinds: whether an HPA scales a workload decides
+whether the apply keeps its replicas, without a cluster-wide LIST per round."""
+SCALABLE = frozenset({("apps", "Deployment"), ("apps", "StatefulSet")})
 _OWNER_DEPTH = 3
 _NAMESPACE = "namespace"
 FIELDS = "resource-manager/fields"
 """Metadata key of the :class:`FieldsSummary` that replaces managedFields in cached objects."""
 FORBIDDEN_BACKOFF = (30.0, 600.0)
 """Seconds before a kind we may not list is tried again: first, and at most (doubling)."""
-PREFETCH_CONCURRENCY = 8
-"""Reads ahead in flight at once, over all MRs (each one may open a connection of its own: memory)."""
+TARGET_CONCURRENCY = 32
+"""Object requests (reads ahead, applies) in flight at once, over all MRs: as many as one plain client
+needs to keep the API server busy, and no more (each one may hold a connection of its own: memory)."""
 
 
 def intent_of(desired: Mapping[str, Any]) -> str:
@@ -192,6 +197,8 @@ def kinds_for(references: Iterable[Mapping[str, Any]]) -> set[Kind]:
         api_version, kind = reference.get("apiVersion") or "", reference.get("kind") or ""
         kinds.add((api_version, kind))
         kinds.update(GENERATED.get((group_of(api_version), kind), ()))
+        if (group_of(api_version), kind) in SCALABLE:
+            kinds.add(SCALERS)
     return kinds
 
 
@@ -228,7 +235,8 @@ class TargetCache:
         self._pending: set[RecordKey] = set()
         self._recent: dict[RecordKey, Obj] = {}
         """Results of our writes the watch has not delivered yet (the health check of the same round)."""
-        self._reading = asyncio.Semaphore(PREFETCH_CONCURRENCY)
+        self.slots = asyncio.Semaphore(TARGET_CONCURRENCY)
+        """Taken by each read ahead and each object's apply (:data:`TARGET_CONCURRENCY`)."""
         self._forbidden: dict[Kind, tuple[float, float]] = {}
         """Kinds we may not list: (monotonic time of the next try, back-off that led to it)."""
 
@@ -289,7 +297,7 @@ class TargetCache:
     async def _scopes(self, kind: Kind) -> list[str | None] | None:
         """Where to watch ``kind``: everywhere (``[None]``), or in each configured namespace when it is
         namespaced; ``None`` when the target cannot tell (the kind is not served, discovery failed)."""
-        if not self.namespaces:
+        if not self.namespaces or kind == SCALERS:  # an HPA anywhere may scale a workload we manage anywhere
             return [None]
         try:
             info = await self.client.resource(*kind)
@@ -309,7 +317,7 @@ class TargetCache:
                 api_version,
                 name,
                 namespace=namespace,
-                label_selector=self.selector,
+                label_selector=None if kind == SCALERS else self.selector,
                 metadata_only=metadata_only,
                 indexers=indexers,
                 on_error=_stop_on_permanent_error,
@@ -416,7 +424,7 @@ class TargetCache:
         missing = {rk: seen for rk in keys if isinstance(seen := self._from_cache(rk), str)}
 
         async def read(rk: RecordKey, minimum: str) -> tuple[RecordKey, Obj | None] | None:
-            async with self._reading:
+            async with self.slots:
                 try:
                     return rk, await self._read_not_older(rk, minimum)
                 except KubeError:
@@ -437,6 +445,13 @@ class TargetCache:
         if prefetched is not None and rk in prefetched:
             return Observation(prefetched[rk], False)
         return Observation(await self._read_not_older(rk, seen), False)
+
+    def scalers(self) -> list[Obj] | None:
+        """Every HPA of the target from the watch, ``None`` when it is not watched (cannot be, or not yet)."""
+        watch = self._watches.get(SCALERS)
+        if watch is None or not watch.has_synced:
+            return None
+        return watch.objects()
 
     def fields_of(self, api_version: str, live: Mapping[str, Any] | None) -> FieldsSummary | None:
         """The managedFields summary of a live object, cached or read (``None`` for no object)."""

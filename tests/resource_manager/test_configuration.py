@@ -34,7 +34,7 @@ def doc(**fields: Any) -> dict[str, Any]:
 def test_defaults_are_grms_and_no_slower() -> None:
     config = build()
     assert config == Configuration()
-    assert (config.source.qps, config.source.burst) == (100.0, 130)
+    assert (config.source.qps, config.source.burst) == (-1.0, 130)  # no client-side limit: the server's APF
     assert config.source.cache_resync_period == 24 * 3600
     assert config.leader_election == LeaderElection(True, 15.0, 10.0, 2.0, "gardener-resource-manager", None)
     assert (config.log_level, config.log_format) == ("info", "json")

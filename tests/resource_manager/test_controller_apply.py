@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import pytest
@@ -165,3 +166,75 @@ async def test_decoding_failure_is_reported_and_deletes_nothing(cluster: Cluster
             (await ctl.client.get("v1", "Secret", "data", namespace=namespace))["data"]["b.yaml"]
         )
         assert encoded.startswith(b"kind: [")
+
+
+async def test_objects_of_one_kind_are_applied_concurrently_kinds_one_after_the_other(
+    cluster: Cluster, namespace: str
+) -> None:
+    """The applies the controller sends to the real API server, timed at the client: the ConfigMaps of
+    one MR are in flight together, and every ServiceAccount (an earlier kind) is applied before any of them."""
+    spans: list[tuple[str, float, float]] = []
+    in_flight = [0, 0]  # now, most at once
+
+    def account(name: str) -> Obj:
+        return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}}
+
+    # in the Secret the ServiceAccounts come first and last; install order applies both before any ConfigMap
+    docs = [account("sa-a"), *(configmap(f"cm{i}", namespace) for i in range(12)), account("sa-b")]
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        send = ctl.client.apply
+
+        async def timed_apply(body: Obj, **options: Any) -> Obj:
+            start = time.monotonic()
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+            try:
+                return await send(body, **options)
+            finally:
+                in_flight[0] -= 1
+                spans.append((body["kind"], start, time.monotonic()))
+
+        ctl.client.apply = timed_apply  # type: ignore[method-assign,assignment]
+        await create_mr(ctl.client, "mr", namespace, *docs)
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+    configmaps = [s for s in spans if s[0] == "ConfigMap"]
+    accounts = [s for s in spans if s[0] == "ServiceAccount"]
+    assert (len(configmaps), len(accounts)) == (12, 2)
+    assert in_flight[1] >= 2, "the ConfigMaps of one wave were applied one after the other"
+    assert max(end for _, _, end in accounts) <= min(start for _, start, _ in configmaps)
+
+
+async def test_hpas_come_from_a_watch_not_a_list_per_round(cluster: Cluster, namespace: str) -> None:
+    """An HPA created after the first apply is seen by the next rounds without any LIST of HPAs: the
+    Deployment it scales keeps the replicas the HPA (here: kubectl scale) set."""
+    hpa = {
+        "apiVersion": "autoscaling/v1",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web", "namespace": namespace},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "maxReplicas": 5},
+    }
+    lists: list[str] = []
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        await create_mr(ctl.client, "mr", namespace, deployment("web", namespace))
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+        send = ctl.client.list
+
+        async def counted_list(api_version: str, kind: str, **options: Any) -> Obj:
+            lists.append(kind)
+            return await send(api_version, kind, **options)
+
+        ctl.client.list = counted_list  # type: ignore[method-assign]
+        await ctl.client.create(hpa)
+        cluster.kubectl("scale", "deployment", "web", "-n", namespace, "--replicas=3")
+        for _ in range(2):
+            cluster.kubectl("annotate", "mr", "mr", "-n", namespace, "gardener.cloud/operation=reconcile")
+
+            async def reconciled() -> bool:
+                annotations = (await ctl.mr(namespace, "mr"))["metadata"].get("annotations", {})
+                return "gardener.cloud/operation" not in annotations
+
+            await until("the triggered reconcile started", reconciled)
+            await until("the controller idle", lambda: not len(ctl.manager.queue) and not ctl.manager.queue.in_flight)
+        live = await ctl.client.get("apps/v1", "Deployment", "web", namespace=namespace)
+        assert live["spec"]["replicas"] == 3
+    assert "HorizontalPodAutoscaler" not in lists

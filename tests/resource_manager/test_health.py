@@ -213,7 +213,9 @@ def test_offenders_beyond_the_limit_are_counted() -> None:
 
 def test_watches_cover_the_objects_kstatus_reads_for_workloads() -> None:
     kinds = kinds_for([ref("Deployment", "d"), ref("ConfigMap", "c", api_version="v1")])
-    assert kinds == {("apps/v1", "Deployment"), ("apps/v1", "ReplicaSet"), ("v1", "Pod"), ("v1", "ConfigMap")}
+    generated = {("apps/v1", "ReplicaSet"), ("v1", "Pod")}
+    scalers = ("autoscaling/v1", "HorizontalPodAutoscaler")  # whether the apply keeps the replicas
+    assert kinds == {("apps/v1", "Deployment"), *generated, scalers, ("v1", "ConfigMap")}
     assert record_key("v1", "Namespace", "x", None) == ("v1", "Namespace", "x")
     assert record_key("v1", "ConfigMap", "x", "ns") == ("v1", "ConfigMap", "ns/x")
 

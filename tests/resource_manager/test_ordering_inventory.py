@@ -11,7 +11,14 @@ from resource_manager import annotations as a
 from resource_manager.desired import DesiredObject
 from resource_manager.equivalences import build_equivalences
 from resource_manager.identity import key_of
-from resource_manager.install_order import crd_index, defining_crd, install_sort_key, prune_waves, sort_for_apply
+from resource_manager.install_order import (
+    apply_waves,
+    crd_index,
+    defining_crd,
+    install_sort_key,
+    prune_waves,
+    sort_for_apply,
+)
 from resource_manager.inventory import (
     added,
     diff_inventory,
@@ -71,6 +78,33 @@ def test_install_order_known_kinds_by_rank_then_name_unknown_last_by_kind_then_n
         ("Alpha", "z"),
         ("VerticalPodAutoscaler", "a"),
     ]
+
+
+def test_apply_waves_group_one_kind_each_in_install_order() -> None:
+    objects = [_obj("ConfigMap", "b"), _obj("Alpha", "a"), _obj("ServiceAccount", "s"), _obj("ConfigMap", "a")]
+    objects += [_obj("Beta", "b"), _obj("Alpha", "z")]
+    waves = apply_waves(objects, lambda o: o)
+    assert [[(o["kind"], o["metadata"]["name"]) for o in wave] for wave in waves] == [
+        [("ServiceAccount", "s")],
+        [("ConfigMap", "a"), ("ConfigMap", "b")],
+        [("Alpha", "a"), ("Alpha", "z")],
+        [("Beta", "b")],
+    ]
+
+
+_KINDS = st.sampled_from(
+    ["Namespace", "ConfigMap", "Secret", "Deployment", "CustomResourceDefinition", "Alpha", "Beta"]
+)
+
+
+@given(st.lists(st.tuples(_KINDS, st.sampled_from("abc"), st.sampled_from(["", "x", "y"]))))
+def test_apply_waves_are_the_install_order_cut_where_the_kind_changes(items: list[tuple[str, str, str]]) -> None:
+    objects = [_obj(*item) for item in items]
+    waves = apply_waves(objects, lambda o: o)
+    assert [o for wave in waves for o in wave] == sort_for_apply(objects, lambda o: o)
+    assert all(len({o["kind"] for o in wave}) == 1 for wave in waves)
+    kinds = [wave[0]["kind"] for wave in waves]
+    assert len(kinds) == len(set(kinds))  # one wave per kind: nothing of a kind waits for a later wave
 
 
 def test_install_order_is_deterministic_across_namespaces() -> None:
