@@ -27,7 +27,7 @@ from prometheus_client import Gauge
 from kubecore import Client, KubeError, NoMatchError, load_config
 from kubecore.cli import cli_client
 from kubecore.leaderelection import LeaderElector
-from resource_manager import logs, metrics
+from resource_manager import logs, metrics, presence
 from resource_manager.configuration import KIND, ConfigError, Configuration, Connection, build, parse_address
 from resource_manager.crd import CRD_NAME, MR_API_VERSION, MR_KIND
 from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS
@@ -161,19 +161,16 @@ async def run_controller(config: Configuration) -> None:
         )
         stack.push_async_callback(manager.close)
         election = config.leader_election
-        elector = (
-            LeaderElector(
-                source,
-                lease_name=election.name,
-                lease_namespace=lease_namespace(election.namespace),
-                identity=f"{socket.gethostname()}_{os.getpid()}",
-                lease_duration=election.lease_duration,
-                renew_deadline=election.renew_deadline,
-                retry_period=election.retry_period,
-            )
-            if election.enabled
-            else None
+        lease = LeaderElector(
+            source,
+            lease_name=election.name,
+            lease_namespace=lease_namespace(election.namespace),
+            identity=f"{socket.gethostname()}_{os.getpid()}",
+            lease_duration=election.lease_duration,
+            renew_deadline=election.renew_deadline,
+            retry_period=election.retry_period,
         )
+        elector = lease if election.enabled else None
         liveness, readiness = probes(source, manager, elector)
         runner, bound = await serve(app(liveness, readiness), [config.metrics, config.health_probes])
         stack.push_async_callback(runner.cleanup)
@@ -192,7 +189,13 @@ async def run_controller(config: Configuration) -> None:
         await manager.sync_caches()
         collector = GarbageCollector(target, config.garbage_collector_sync_period) if config.garbage_collector else None
         if elector is None:
-            await _work(manager, collector)
+            announcing = asyncio.create_task(presence.announce(lease))  # a second manager gets a warning
+            try:
+                await _work(manager, collector)
+            finally:
+                announcing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await announcing  # it releases the Lease
             return
         leader = metrics.LEADER.labels(election.name)
         try:
