@@ -33,11 +33,13 @@ HOP_BY_HOP = frozenset({"host", "connection", "content-length", "transfer-encodi
 
 @dataclass
 class Fault:
-    """Answer ``status`` (with ``Retry-After: retry_after`` if set) to ``fraction`` of the requests."""
+    """Answer ``status`` (with ``Retry-After: retry_after`` if set) to ``fraction`` of the requests whose
+    path contains ``path``."""
 
     status: int
     fraction: float = 1.0
     retry_after: int | None = None
+    path: str = ""
 
 
 @dataclass
@@ -68,7 +70,7 @@ class FaultProxy:
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         self.received.append(time.monotonic())
         fault = self.fault
-        if fault is not None and random.random() < fault.fraction:
+        if fault is not None and fault.path in request.path and random.random() < fault.fraction:
             self.refused += 1
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             return web.json_response(_status(fault.status), status=fault.status, headers=headers)

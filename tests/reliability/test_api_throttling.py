@@ -100,3 +100,27 @@ async def test_429s_then_503s_are_backed_off_and_nothing_is_lost(
             assert refused > 0 and refused_503 > 0
             assert rate <= MAX_REQUESTS_PER_SECOND
             assert manager.alive(), manager.output()[-3000:]
+
+
+async def test_a_transient_api_error_in_a_reconcile_is_one_warning_line(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    """Every GET of the MR answers 503 (its watch still works): the reconcile fails after the client's
+    retries and is logged as one warning with the reason and the retry delay, no traceback."""
+    async with (
+        Client(load_kubeconfig([cluster.kubeconfig]), name="reliability-test") as client,
+        fault_proxy(cluster, tmp_path / "pki") as proxy,
+    ):
+        await install_crds(client)
+        kubeconfig = proxied_kubeconfig(cluster, proxy.port, tmp_path / "proxied.kubeconfig")
+        async with manager_running(kubeconfig, client, [namespace], tmp_path / "manager.log") as manager:
+            proxy.start(Fault(503, path="/managedresources/unavailable"))
+            await create_mr(client, "unavailable", namespace, configmap("c", namespace))
+            await until("a failed reconcile", lambda: '"result":"error"' in manager.output(), 60)
+            proxy.stop()
+            await wait_applied(client, namespace, "unavailable", "ApplySucceeded")
+            failed = [line for line in manager.output().splitlines() if '"result":"error"' in line]
+            print(f"\n{failed[0]}")
+            assert all('"level":"warning"' in line and "ServiceUnavailable (503)" in line for line in failed)
+            assert all('"retry_in":' in line for line in failed)
+            assert "reconcile crashed" not in manager.output() and "Traceback" not in manager.output()
