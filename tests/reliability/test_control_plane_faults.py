@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from devcluster.cluster import Cluster, running_cluster
-from devcluster.processes import spawn, stop_all, tracked_pid
+from devcluster.cluster import running_cluster
+from devcluster.processes import spawn, stop_all
 from kubecore import Client, load_kubeconfig
 from resource_manager.install import install_crds
 from tests.kubecore.waiting import until
+from tests.reliability.control_plane import command_line
 from tests.reliability.manager_process import manager_running, wait_applied
 from tests.reliability.proxy import counting_proxy, proxied_kubeconfig
 from tests.resource_manager.controller_harness import configmap, create_mr, set_manifests
@@ -28,13 +29,6 @@ OUTAGE = 10.0
 MAX_ATTEMPTS_PER_SECOND = 10.0
 """Connection attempts per second the manager may make while the API server is down (measured: ~4; a retry
 loop without back-off makes hundreds)."""
-
-
-def _restartable(cluster: Cluster, name: str) -> list[str]:
-    """The command line of a running component, to start it again the same way."""
-    pid = tracked_pid(cluster.state_dir, name)
-    assert pid is not None, f"{name} is not running"
-    return Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").decode().split("\0")
 
 
 async def _all_exist(client: Client, namespace: str, names: list[str]) -> bool:
@@ -56,7 +50,7 @@ async def test_apiserver_outage_and_etcd_restart_converge_with_backoff(tmp_path:
                 names = [f"c{i}" for i in range(40)]
                 await create_mr(client, "mr", namespace, *[configmap(n, namespace) for n in names])
 
-                apiserver = _restartable(cluster, "kube-apiserver")  # mid-convergence: stop it now
+                apiserver = command_line(cluster, "kube-apiserver")  # mid-convergence: stop it now
                 stop_all(cluster.state_dir, ["kube-apiserver"])
                 before = proxy.connections
                 await asyncio.sleep(OUTAGE)
@@ -68,7 +62,7 @@ async def test_apiserver_outage_and_etcd_restart_converge_with_backoff(tmp_path:
                 await until("all 40 ConfigMaps", lambda: _all_exist(client, namespace, names), 60)
                 apiserver_recovery = time.monotonic() - restarted
 
-                etcd = _restartable(cluster, "etcd")
+                etcd = command_line(cluster, "etcd")
                 stop_all(cluster.state_dir, ["etcd"])
                 await asyncio.sleep(5)
                 spawn(cluster.state_dir, "etcd", etcd)
