@@ -11,20 +11,17 @@ ConfigMaps change: the retries get them through. Afterwards all is applied and t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from devcluster import Cluster
-from kubecore import Client, load_kubeconfig
-from resource_manager.install import install_crds
+from kubecore import Client
 from tests.kubecore.waiting import until
-from tests.reliability.fault_proxy import Fault, FaultProxy, fault_proxy
-from tests.reliability.manager_process import ManagerProcess, manager_running, wait_applied
-from tests.reliability.proxy import proxied_kubeconfig
+from tests.reliability.fault_proxy import Fault, fault_proxy
+from tests.reliability.manager_process import wait_applied
+from tests.reliability.proxy import manager_behind
 from tests.resource_manager.controller_harness import configmap, create_mr, set_manifests
 
 pytestmark = pytest.mark.cluster
@@ -34,21 +31,6 @@ MAX_REQUESTS_PER_SECOND = 10.0
 """Requests/s the manager may send while every one gets a 429 with Retry-After: 1 (measured: see
 docs/reliability.md)."""
 MRS, OBJECTS = 3, 60
-
-
-@contextlib.asynccontextmanager
-async def _behind_proxy(
-    cluster: Cluster, namespace: str, tmp_path: Path
-) -> AsyncIterator[tuple[Client, FaultProxy, ManagerProcess]]:
-    """A manager watching ``namespace`` through a fault proxy (not refusing yet), and an admin client."""
-    async with (
-        Client(load_kubeconfig([cluster.kubeconfig]), name="reliability-test") as client,
-        fault_proxy(cluster, tmp_path / "pki") as proxy,
-    ):
-        await install_crds(client)
-        kubeconfig = proxied_kubeconfig(cluster, proxy.port, tmp_path / "proxied.kubeconfig")
-        async with manager_running(kubeconfig, client, [namespace], tmp_path / "manager.log") as manager:
-            yield client, proxy, manager
 
 
 async def _data(client: Client, namespace: str) -> dict[str, dict[str, str]]:
@@ -72,7 +54,8 @@ def _wanted(value: str) -> dict[str, str]:
 async def test_429s_then_503s_are_backed_off_and_nothing_is_lost(
     cluster: Cluster, namespace: str, tmp_path: Path
 ) -> None:
-    async with _behind_proxy(cluster, namespace, tmp_path) as (client, proxy, manager):
+    behind = manager_behind(fault_proxy(cluster, tmp_path / "pki"), cluster, namespace, tmp_path)
+    async with behind as (client, proxy, manager):
         probe = [configmap(f"probe-{j}", namespace, {"k": "v"}) for j in range(3)]
         await create_mr(client, "probe", namespace, *probe)
         await wait_applied(client, namespace, "probe", "ApplySucceeded")
@@ -118,7 +101,8 @@ async def test_a_transient_api_error_in_a_reconcile_is_one_warning_line(
 ) -> None:
     """Every GET of the MR answers 503 (its watch still works): the reconcile fails after the client's
     retries and is logged as one warning with the reason and the retry delay, no traceback."""
-    async with _behind_proxy(cluster, namespace, tmp_path) as (client, proxy, manager):
+    behind = manager_behind(fault_proxy(cluster, tmp_path / "pki"), cluster, namespace, tmp_path)
+    async with behind as (client, proxy, manager):
         proxy.start(Fault(503, path="/managedresources/unavailable"))
         await create_mr(client, "unavailable", namespace, configmap("c", namespace))
         await until("a failed reconcile", lambda: '"result":"error"' in manager.output(), 60)

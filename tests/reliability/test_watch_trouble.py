@@ -20,12 +20,11 @@ import pytest
 
 from devcluster import Cluster
 from devcluster.cluster import running_cluster
-from kubecore import Client, NotFound, load_kubeconfig
-from resource_manager.install import install_crds
+from kubecore import Client, NotFound
 from tests.kubecore.waiting import until
 from tests.reliability.control_plane import restart_apiserver
-from tests.reliability.manager_process import manager_running, wait_applied
-from tests.reliability.proxy import CountingProxy, counting_proxy, proxied_kubeconfig
+from tests.reliability.manager_process import wait_applied
+from tests.reliability.proxy import CountingProxy, counting_proxy, manager_behind
 from tests.resource_manager.controller_harness import MR, configmap, create_mr
 
 pytestmark = pytest.mark.cluster
@@ -94,22 +93,17 @@ async def test_every_hand_edit_is_reverted_through_dropped_watches_and_compactio
     rng = random.Random(3)
     names = [f"w{i}" for i in range(20)]
     repairs: list[float] = []
-    async with (
-        Client(load_kubeconfig([cluster.kubeconfig]), name="reliability-test") as client,
-        counting_proxy(cluster.server) as proxy,
-    ):
-        await install_crds(client)
-        kubeconfig = proxied_kubeconfig(cluster, proxy.port, tmp_path / "proxied.kubeconfig")
-        async with manager_running(kubeconfig, client, [namespace], tmp_path / "manager.log") as manager:
-            await create_mr(client, "mr", namespace, *[configmap(n, namespace) for n in names])
-            await wait_applied(client, namespace, "mr", "ApplySucceeded")
-            for round_ in range(ROUNDS):
-                repairs.append(await trouble_round(cluster, client, proxy, namespace, names, rng, round_))
-            assert manager.alive(), manager.output()[-3000:]
-            print(
-                f"\nwatch trouble: {ROUNDS} rounds, {proxy.connections} connections through the proxy, "
-                f"repaired after {', '.join(f'{r:.1f}' for r in repairs)} s"
-            )
+    behind = manager_behind(counting_proxy(cluster.server), cluster, namespace, tmp_path)
+    async with behind as (client, proxy, manager):
+        await create_mr(client, "mr", namespace, *[configmap(n, namespace) for n in names])
+        await wait_applied(client, namespace, "mr", "ApplySucceeded")
+        for round_ in range(ROUNDS):
+            repairs.append(await trouble_round(cluster, client, proxy, namespace, names, rng, round_))
+        assert manager.alive(), manager.output()[-3000:]
+        print(
+            f"\nwatch trouble: {ROUNDS} rounds, {proxy.connections} connections through the proxy, "
+            f"repaired after {', '.join(f'{r:.1f}' for r in repairs)} s"
+        )
 
 
 async def test_a_410_storm_without_watch_cache_misses_no_edit_and_no_deletion(tmp_path: Path) -> None:
@@ -122,32 +116,26 @@ async def test_a_410_storm_without_watch_cache_misses_no_edit_and_no_deletion(tm
         await restart_apiserver(cluster, "--watch-cache=false")
         namespace = "gone"
         cluster.kubectl("create", "namespace", namespace)
-        async with (
-            Client(load_kubeconfig([cluster.kubeconfig]), name="reliability-test") as client,
-            counting_proxy(cluster.server) as proxy,
-        ):
-            await install_crds(client)
-            kubeconfig = proxied_kubeconfig(cluster, proxy.port, tmp_path / "proxied.kubeconfig")
-            async with manager_running(kubeconfig, client, [namespace], tmp_path / "manager.log") as manager:
-                await create_mr(client, "mr", namespace, *[configmap(n, namespace) for n in names])
-                await create_mr(client, "doomed", namespace, configmap("doomed-c", namespace))
-                for mr in ("mr", "doomed"):
-                    await wait_applied(client, namespace, mr, "ApplySucceeded")
-                proxy.cut()
-                await client.delete(*MR, "doomed", namespace=namespace)  # the round compacts past it
-                repairs = [await trouble_round(cluster, client, proxy, namespace, names, rng, r) for r in range(3)]
+        behind = manager_behind(counting_proxy(cluster.server), cluster, namespace, tmp_path)
+        async with behind as (client, proxy, manager):
+            await create_mr(client, "mr", namespace, *[configmap(n, namespace) for n in names])
+            await create_mr(client, "doomed", namespace, configmap("doomed-c", namespace))
+            for mr in ("mr", "doomed"):
+                await wait_applied(client, namespace, mr, "ApplySucceeded")
+            proxy.cut()
+            await client.delete(*MR, "doomed", namespace=namespace)  # the round compacts past it
+            repairs = [await trouble_round(cluster, client, proxy, namespace, names, rng, r) for r in range(3)]
 
-                async def doomed_gone() -> bool:
-                    live = {
-                        c["metadata"]["name"]
-                        for c in (await client.list("v1", "ConfigMap", namespace=namespace))["items"]
-                    }
-                    mrs = {m["metadata"]["name"] for m in (await client.list(*MR, namespace=namespace))["items"]}
-                    return "doomed-c" not in live and "doomed" not in mrs
+            async def doomed_gone() -> bool:
+                live = {
+                    c["metadata"]["name"] for c in (await client.list("v1", "ConfigMap", namespace=namespace))["items"]
+                }
+                mrs = {m["metadata"]["name"] for m in (await client.list(*MR, namespace=namespace))["items"]}
+                return "doomed-c" not in live and "doomed" not in mrs
 
-                await until("the MR deleted during a cut to be finalized", doomed_gone, REPAIR_LIMIT)
-                relists = manager.output().count("re-listing")
-                times = ", ".join(f"{r:.1f}" for r in repairs)
-                print(f"\n410 storm: {relists} re-lists after a 410; repaired after {times} s")
-                assert relists >= 3
-                assert manager.alive(), manager.output()[-3000:]
+            await until("the MR deleted during a cut to be finalized", doomed_gone, REPAIR_LIMIT)
+            relists = manager.output().count("re-listing")
+            times = ", ".join(f"{r:.1f}" for r in repairs)
+            print(f"\n410 storm: {relists} re-lists after a 410; repaired after {times} s")
+            assert relists >= 3
+            assert manager.alive(), manager.output()[-3000:]
