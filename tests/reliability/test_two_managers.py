@@ -26,6 +26,7 @@ from tests.resource_manager.controller_harness import configmap, create_mr, set_
 pytestmark = pytest.mark.cluster
 
 WARNING = "another manager of this class holds the Lease"
+LEASE_SECONDS = 15
 FAILOVER_LIMIT = 40.0
 """Seconds from the leader's death to the follower's first reconcile: the Lease lasts 15 s."""
 
@@ -81,12 +82,18 @@ async def test_a_second_manager_without_leader_election_is_warned_about(
     cluster: Cluster, namespace: str, tmp_path: Path
 ) -> None:
     """With leader election off the first manager still holds the class's Lease; the second one warns,
-    naming the first as the holder, and both keep working (nothing stops either of them)."""
+    naming the first as the holder, and both keep working (nothing stops either of them). A third manager,
+    with leader election, stays a standby for longer than a Lease lasts, and leads at once when the first stops
+    (it releases the Lease)."""
     lease = ("--leader-election-namespace", namespace)
     async with Client(load_kubeconfig([cluster.kubeconfig]), name="reliability-test") as client:
         await install_crds(client)
         first = await start_manager(cluster.kubeconfig, [namespace], tmp_path / "a.log", *lease)
         second: ManagerProcess | None = None
+        standby = await start_manager(
+            cluster.kubeconfig, [namespace], tmp_path / "c.log", *lease, "--leader-elect", wait=False
+        )
+        standby_since = time.monotonic()
         try:
 
             async def holder() -> str:
@@ -106,9 +113,12 @@ async def test_a_second_manager_without_leader_election_is_warned_about(
             await wait_applied(client, namespace, "mr", "ApplySucceeded")
             assert first.alive() and second.alive()
             assert second.stop() == 0 and await _holds(holder, first)
+            await asyncio.sleep(max(0.0, LEASE_SECONDS + 3 - (time.monotonic() - standby_since)))
+            assert "acquired lease" not in standby.output() and standby.alive()
             await clean_up(first, cluster.kubeconfig, client, [namespace], tmp_path / "a.log", *lease)
-            assert await holder() == ""  # released on a clean stop: nobody is warned about a manager gone
+            # released on a clean stop: at once, not after the 15 s a Lease lasts
+            await until("the standby to lead", lambda: "acquired lease" in standby.output(), 8)
         finally:
-            if second is not None:
-                second.kill()
-            first.kill()
+            for manager in (second, first, standby):
+                if manager is not None:
+                    manager.kill()
