@@ -11,7 +11,9 @@ NEWEST := .venv-newest
 LOWER := .venv-lower
 EXTRAS := test,cel,zstd
 
-.PHONY: demo test test-newest test-lower-bounds lint typecheck control-plane helm image deploy dists clean
+# The docs site (MkDocs, mkdocs.yml) into site/; `make test` builds it too (tests/docs/test_site.py, --strict).
+# docs-reference rewrites the pages generated from the code (commands' help, metrics).
+.PHONY: docs docs-reference demo test test-newest test-lower-bounds lint typecheck control-plane helm image deploy dists clean
 
 $(STAMP): pyproject.toml
 	PYTHON=$(PYTHON) NEWEST_PYTHON=$(NEWEST_PYTHON) scripts/check-tools.sh
@@ -52,6 +54,12 @@ image:
 deploy: helm
 	scripts/render-deploy.sh
 
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-reference: $(STAMP)
+	$(BIN)/python scripts/docs_reference.py write
+
 demo: control-plane
 	$(BIN)/rm-dev demo
 
@@ -62,18 +70,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck control-plane helm $(NEWEST)/.installed $(LOWER)/.installed
+test: lint typecheck docs control-plane helm $(NEWEST)/.installed $(LOWER)/.installed
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-newest test-lower-bounds
 
 test-newest: $(NEWEST)/.installed control-plane
 	$(NEWEST)/bin/pytest -m "not cluster or smoke"
 
+# tests/docs need the dev extra (mkdocs) and check pages generated with the development versions
 test-lower-bounds: $(LOWER)/.installed
-	$(LOWER)/bin/pytest -m "not cluster"
+	$(LOWER)/bin/pytest -m "not cluster" --ignore=tests/docs
 
 dists: $(STAMP)
 	$(BIN)/python scripts/dists.py build dist
 
 clean:
-	rm -rf $(VENV) $(NEWEST) $(LOWER) dist .mypy_cache .ruff_cache .pytest_cache .devcluster
+	rm -rf $(VENV) $(NEWEST) $(LOWER) dist site .mypy_cache .ruff_cache .pytest_cache .devcluster

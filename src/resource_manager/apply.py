@@ -89,6 +89,11 @@ async def get_live(client: Client, api_version: str, kind: str, name: str, names
         return None
 
 
+def _server_text(exc: Exception, obj: Mapping[str, Any]) -> str:
+    """The error text; an API server's without the object's values (it quotes them, and they may be secret)."""
+    return redact(error_text(exc), obj) if isinstance(exc, KubeError) else error_text(exc)
+
+
 def _scalable(obj: Mapping[str, Any]) -> bool:
     """A kind an HPA may scale (whose replicas the merge keeps under one)."""
     return obj.get("kind") in ("Deployment", "StatefulSet")
@@ -142,12 +147,12 @@ class Applier:
         self.crd_wait = crd_wait
         self._established: dict[str, str | None] = {}  # CRD name -> None (established) or the problem
 
-    async def apply_all(self, objects: Sequence[DesiredObject]) -> ApplyResult:
-        """Apply ``objects`` (already in install order), continuing past failures."""
+    async def apply_all(self, objects: Sequence[DesiredObject], prefetched: Prefetched) -> ApplyResult:
+        """Apply ``objects`` (already in install order), continuing past failures; ``prefetched``: the
+        objects the cache could not tell, read for this round (:meth:`TargetCache.prefetch`)."""
         hpas = await self._hpa_targets(objects)
         scaled_keys = hpas if isinstance(hpas, set) else set()
         crds = crd_index(d.obj for d in objects)
-        prefetched = await self.cache.prefetch(d.obj for d in objects if type_meta_problem(d.obj) is None)
         applied: list[str] = []
         failures: list[Failure] = []
         for desired in objects:
@@ -160,7 +165,7 @@ class Applier:
                 applied.append(desired.key)
             else:
                 log.info("apply failed", object=failure.name, origin=self.origin)
-                failures.append(failure._replace(message=redact(failure.message, desired.obj)))
+                failures.append(failure)
         return ApplyResult(applied, failures)
 
     async def _crd_not_established(self, obj: Obj, crds: Mapping[tuple[str, str], str]) -> Failure | None:
@@ -218,9 +223,9 @@ class Applier:
         except Invalid as exc:
             if live is not None:
                 return await self._delete_on_invalid_update(obj, live, exc)
-            return Failure(name, apply_error(name, error_text(exc)))
+            return Failure(name, apply_error(name, _server_text(exc, obj)))
         except (KubeError, MergeError, ann.AnnotationError, NotEstablished) as exc:
-            return Failure(name, apply_error(name, error_text(exc)))
+            return Failure(name, apply_error(name, _server_text(exc, obj)))
         return None
 
     async def _write(self, rk: RecordKey, intent: str, plan: ApplyPlan, live: Obj | None) -> None:
@@ -268,7 +273,7 @@ class Applier:
         merged = {**ann.annotations_of(live), **ann.annotations_of(obj)}
         causes = exc.details.get("causes") or []
         if not ann.delete_on_invalid_update(obj["apiVersion"], obj["kind"], merged, causes):
-            return Failure(name, apply_error(name, error_text(exc)))
+            return Failure(name, apply_error(name, _server_text(exc, obj)))
         meta = obj.get("metadata") or {}
         try:
             policy = ann.deletion_propagation(merged)
@@ -283,13 +288,13 @@ class Applier:
             pass
         except (KubeError, ann.AnnotationError) as delete_exc:
             return Failure(
-                name, f"error deleting object \"{name}\" after 'invalid' update error: {error_text(delete_exc)}"
+                name, f"error deleting object \"{name}\" after 'invalid' update error: {_server_text(delete_exc, obj)}"
             )
         log.info("deleted object after invalid update", object=name, origin=self.origin)
         return Failure(
             name,
             f"deleted object \"{name}\" because of 'invalid' update error, and 'delete-on-invalid-update' annotation "
-            f"on object or the resource is an immutable ConfigMap/Secret: {error_text(exc)}",
+            f"on object or the resource is an immutable ConfigMap/Secret: {_server_text(exc, obj)}",
         )
 
 

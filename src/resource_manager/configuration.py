@@ -119,8 +119,8 @@ class Configuration:
     """Everything ``resource-manager run`` needs, defaulted and validated."""
 
     source: Connection = Connection()
-    target: Connection | None = None
-    """``None``: the target is the source cluster (no ``targetClientConnection.kubeconfig``)."""
+    target: Connection = Connection()
+    """Its own client always (own qps/burst); ``kubeconfig`` ``None``: the source's cluster."""
     leader_election: LeaderElection = LeaderElection()
     log_level: str = "info"
     log_format: str = "json"
@@ -403,10 +403,9 @@ def build(
     base = Configuration()
     mr = "controllers.managedResource"
     gc_enabled = read.boolean("controllers.garbageCollector.enabled", False)
-    target = _connection(read, "targetClientConnection")
     return Configuration(
         source=_connection(read, "sourceClientConnection"),
-        target=target if target.kubeconfig else None,
+        target=_connection(read, "targetClientConnection"),
         leader_election=_leader_election(read),
         log_level=read.string("logLevel", base.log_level, allowed=LOG_LEVELS) or base.log_level,
         log_format=read.string("logFormat", base.log_format, allowed=LOG_FORMATS) or base.log_format,

@@ -1,23 +1,25 @@
-"""``ResourcesHealthy`` / ``ResourcesProgressing`` from kstatus over an MR's live objects (pure).
+"""``ResourcesHealthy`` from GRM's per-kind checks, ``ResourcesProgressing`` from kstatus (pure).
 
-Why kstatus (spec §10.8): one status model for every kind (the extended rule set covers Services,
-Ingresses, HPAs, APIServices, PVs, Namespaces …), the same answers ``kstatus wait`` gives, and the
-generated objects count: a Deployment whose Pods crash-loop is unhealthy although its own status only
-says "not available yet". GRM's reasons and messages stay (``<Kind>Missing``, ``<Kind>Unhealthy``,
-``HealthCheckError``, ``<Kind>Progressing``, ``ResourcesHealthy``, ``ResourcesRolledOut``), but every
-offender is listed (up to a limit, with a count), not only the first.
+Why two sources (spec §4, §10.13): ``ResourcesHealthy`` is read by gardenlet, dashboards and operators
+with GRM's meaning — a Deployment is unhealthy while it is not ``Available`` — so it follows GRM's
+rules (:mod:`health_checks`) exactly. kstatus, with its extended rule set, decides
+``ResourcesProgressing`` (one status model for every kind, the same answers ``kstatus wait`` gives) and
+adds what GRM cannot see: for an unhealthy workload, the generated object that failed (the
+crash-looping Pod behind an unavailable Deployment). GRM's reasons and messages stay
+(``<Kind>Missing``, ``<Kind>Unhealthy``, ``HealthCheckError``, ``<Kind>Progressing``,
+``ResourcesHealthy``, ``ResourcesRolledOut``), but every offender is listed (up to a limit, with a
+count), not only the first.
 
 Per ``status.resources`` entry:
 
 * no live object → unhealthy ``<Kind>Missing`` (it is not progressing: GRM's progressing check skips it);
 * ``skip-health-check: "true"`` on the live object → healthy and never progressing;
-* the object, or anything it generated (Deployment → ReplicaSets → Pods, StatefulSet → Pods), is
-  ``Failed`` → unhealthy ``<Kind>Unhealthy``, naming the generated object that failed;
-* kstatus cannot compute a status (``Unknown``) → unhealthy ``HealthCheckError``;
-* ``InProgress`` or ``Terminating`` → progressing ``<Kind>Progressing`` with kstatus' message.
+* GRM's check of its kind fails → unhealthy ``<Kind>Unhealthy`` with GRM's text, plus kstatus' word on
+  the failed generated object if there is one; a status field of the wrong type → ``HealthCheckError``;
+* kstatus says ``InProgress`` or ``Terminating`` → progressing ``<Kind>Progressing`` with its message.
 
-A crash-looping Deployment is therefore both unhealthy (its Pods failed) and progressing (it is not
-available), as with GRM until the progress deadline.
+A Deployment rolling out for the first time is therefore unhealthy (not yet available) and
+progressing, as with GRM.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from kstatus import Options, Status
+from kstatus import ComputeError, Options, Status, compute
 from kstatus.live.events import ResourceStatus
 from kstatus.live.resolve import Lookup, resolve
 from resource_manager import conditions as cond
 from resource_manager.annotations import skip_health_check
+from resource_manager.health_checks import MalformedStatus, check_health
+from resource_manager.identity import group_of
 
 Obj = dict[str, Any]
 Reference = Mapping[str, Any]
@@ -55,14 +59,26 @@ def _typed(live: Obj, reference: Reference) -> Obj:
     return {**live, "apiVersion": reference.get("apiVersion"), "kind": reference.get("kind")}
 
 
-def _failure_detail(status: ResourceStatus, failed: ResourceStatus) -> str:
-    """kstatus' message, or the deepest failed generated object's (the crash-looping Pod, not the
-    ReplicaSet that only counts failed Pods)."""
-    while (deeper := next((f for g in failed.generated if (f := g.first_failed()) is not None), None)) is not None:
-        failed = deeper
-    if failed is status:
-        return failed.text
-    return f'{failed.id.kind} "{failed.id.name}": {failed.text}'
+def _generated_failure(status: ResourceStatus) -> str | None:
+    """The deepest failed object a workload generated, as ``<Kind> "<name>": <message>`` (the
+    crash-looping Pod, not the ReplicaSet that only counts failed Pods); ``None`` if none failed."""
+    failed, current = None, status
+    while (deeper := next((f for g in current.generated if (f := g.first_failed()) is not None), None)) is not None:
+        failed = current = deeper
+    return None if failed is None else f'{failed.id.kind} "{failed.id.name}": {failed.text}'
+
+
+def _unhealthy(reference: Reference, obj: Obj, status: ResourceStatus) -> Problem | None:
+    kind, namespace, name = reference.get("kind", ""), reference.get("namespace", ""), reference.get("name", "")
+    try:
+        error = check_health(group_of(reference.get("apiVersion") or ""), kind, obj)
+    except MalformedStatus as exc:
+        return cond.HEALTH_CHECK_ERROR, cond.health_check_error_message(kind, namespace, name, str(exc))
+    if error is None:
+        return None
+    detail = _generated_failure(status)
+    message = error if detail is None else f"{error} ({detail})"
+    return cond.unhealthy_reason(kind), cond.unhealthy_message(kind, namespace, name, message)
 
 
 def object_problems(
@@ -74,18 +90,29 @@ def object_problems(
         return (cond.missing_reason(kind), cond.missing_message(kind, namespace, name)), None
     if skip_health_check(live):
         return None, None
-    status = resolve(_typed(live, reference), children, options=OPTIONS, now=now)
-    unhealthy: Problem | None = None
-    failed = status.first_failed()
-    if failed is not None:
-        detail = _failure_detail(status, failed)
-        unhealthy = (cond.unhealthy_reason(kind), cond.unhealthy_message(kind, namespace, name, detail))
-    elif status.status == Status.UNKNOWN:
-        unhealthy = (cond.HEALTH_CHECK_ERROR, cond.health_check_error_message(kind, namespace, name, status.text))
+    obj = _typed(live, reference)
+    status = resolve(obj, children, options=OPTIONS, now=now)
     progressing: Problem | None = None
     if status.status in _PROGRESSING:
         progressing = (cond.progressing_reason(kind), cond.progressing_message(kind, namespace, name, status.text))
-    return unhealthy, progressing
+    return _unhealthy(reference, obj, status), progressing
+
+
+def health_signature(obj: Mapping[str, Any], metadata_only: bool) -> tuple[str | None, str, str]:
+    """What a health recomputation depends on: GRM's verdict, kstatus' status and message (presence
+    only for metadata-only watches; skip-health-check objects never trigger one, as in GRM). The target
+    watches compare it between an object's old and new version."""
+    if metadata_only or skip_health_check(obj):
+        return None, "", ""
+    try:
+        verdict = check_health(group_of(obj.get("apiVersion") or ""), obj.get("kind") or "", obj)
+    except MalformedStatus as exc:
+        verdict = str(exc)
+    try:
+        result = compute(obj, options=OPTIONS)
+    except ComputeError as exc:
+        return verdict, Status.UNKNOWN, str(exc)
+    return verdict, result.status, result.message
 
 
 def assess(

@@ -3,7 +3,9 @@
 Why: ``status.resources`` is the only record of what an MR created, and GRM's memory of the labels and
 annotations it last applied (for the three-way merge). GRM rewrites it only after a fully successful
 round, so objects created in a failed round are leaked (§3.8). We widen it *before* applying (old plus new)
-and narrow it *after* pruning, so a crash can never leave an object we created untracked.
+and narrow it *after* pruning, so a crash can never leave an object we created untracked. An object
+another MR owns never enters it (the reconciler checks before widening), and pruning re-checks the live
+object's origin, so the inventory can never make us delete someone else's object.
 
 Matching new desired objects against the old entries is GRM's ``objectIndex``: exact
 ``group/kind/namespace/name`` first, then equivalent GroupKinds; every old entry is matched at most once.
@@ -80,15 +82,21 @@ def new_references(desired: Iterable[DesiredObject]) -> list[Reference]:
     return sort_references(item.reference for item in desired if not item.ignore_mode)
 
 
+def added(old: Iterable[Reference], new: Iterable[Reference], equivalences: Equivalences) -> list[Reference]:
+    """The new entries no old entry matches: objects this MR is about to list for the first time."""
+    index = {key_of(reference): reference for reference in old}
+    return [reference for reference in new if _match(reference, index, equivalences) is None]
+
+
 def widen(old: Iterable[Reference], new: Iterable[Reference], equivalences: Equivalences) -> list[Reference]:
     """Inventory to record *before* applying: all old entries plus new ones no old entry matches.
 
     Old entries keep their labels/annotations (the true "last applied" memory until the round succeeds).
+    ``new`` must not contain objects another MR owns (the caller leaves them out): what enters the
+    inventory is what this MR may delete.
     """
     old_list = list(old)
-    index = {key_of(reference): reference for reference in old_list}
-    added = [reference for reference in new if _match(reference, index, equivalences) is None]
-    return sort_references([*old_list, *added])
+    return sort_references([*old_list, *added(old_list, new, equivalences)])
 
 
 def narrow(new: Iterable[Reference], still_present: Iterable[Reference]) -> list[Reference]:

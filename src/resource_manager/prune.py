@@ -10,6 +10,11 @@ Per object, as GRM: GET (already gone → done) → ``keep-object`` on the live 
 StatefulSet with ``deletePersistentVolumeClaims`` its PVCs go first → DELETE (foreground for the
 ``apps``, ``extensions`` and ``batch`` groups) → ``finalize-deletion-after`` strips stuck finalizers
 once the grace period has passed. An object counts as gone only when the API server says so.
+
+Never deleting what is not ours (beyond GRM, which deletes whatever its inventory names): the live
+object's ``origin`` is checked first, and one that names another ManagedResource is only dropped from
+the inventory; the DELETE carries the UID of the object just read as a precondition, so an object
+re-created by someone else in between is never hit (the next pass looks at it afresh).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any, Literal, NamedTuple
 
 import structlog
 
-from kubecore import Client, KubeError, NoMatchError, NotFound
+from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
 from resource_manager import annotations as ann
 from resource_manager.apply import Failure, error_text, get_live
 from resource_manager.conditions import deletion_failed_error, deletion_pending_error
@@ -30,6 +35,7 @@ from resource_manager.events import events_message
 from resource_manager.identity import display_name, group_of, key_of
 from resource_manager.install_order import prune_waves
 from resource_manager.inventory import keep_on_prune
+from resource_manager.origin import ownership_conflict
 
 log = structlog.get_logger("resource_manager.prune")
 
@@ -40,7 +46,7 @@ _FOREGROUND_GROUPS = frozenset({"apps", "extensions", "batch"})
 
 class PruneResult(NamedTuple):
     done: list[str]
-    """Identity keys no longer to be tracked: gone, or kept by ``keep-object``."""
+    """Identity keys no longer to be tracked: gone, kept by ``keep-object``, or owned by another MR."""
     pending: list[str]
     """GRM's ``deletion of old resource "…" is still pending[: <error>]`` messages."""
     failures: list[Failure]
@@ -55,13 +61,45 @@ class _Outcome(NamedTuple):
     key: str
     state: Literal["done", "pending", "failed"]
     error: str | None = None
+    uid: str | None = None
+    """UID of the object whose deletion is pending (another UID under that name is not it)."""
+
+
+def _uid(obj: Mapping[str, Any]) -> str | None:
+    return (obj.get("metadata") or {}).get("uid")
+
+
+async def delete_exactly(client: Client, live: Obj, propagation_policy: Propagation | None) -> Obj | None:
+    """DELETE the object ``live`` was read from, and no other: its UID is a precondition, so an object
+    re-created under the same name since raises :class:`kubecore.Conflict`.
+
+    Returns the object while it is still being deleted (finalizers, foreground deletion), ``None`` once
+    it is gone.
+    """
+    meta = live["metadata"]
+    try:
+        answer = await client.delete(
+            live["apiVersion"],
+            live["kind"],
+            meta["name"],
+            namespace=meta.get("namespace"),
+            propagation_policy=propagation_policy,
+            preconditions={"uid": meta["uid"]},
+        )
+    except (NotFound, NoMatchError):
+        return None
+    if answer.get("kind") == "Status" or not (answer.get("metadata") or {}).get("deletionTimestamp"):
+        return None
+    return answer
 
 
 class Pruner:
     """Deletes old objects wave by wave; one instance per reconcile round."""
 
-    def __init__(self, client: Client, *, delete_pvcs: bool, wave_wait: float = 5.0) -> None:
+    def __init__(self, client: Client, origin: str, *, delete_pvcs: bool, wave_wait: float = 5.0) -> None:
         self.client = client
+        self.origin = origin
+        """Our MR's ``origin`` value: a live object naming another MR is not ours to delete."""
         self.delete_pvcs = delete_pvcs
         self.wave_wait = wave_wait
 
@@ -88,9 +126,16 @@ class Pruner:
     async def _delete_one(self, ref: Mapping[str, Any]) -> _Outcome:
         key, name = key_of(ref), display_name(ref)
         api_version, kind, namespace = ref.get("apiVersion") or "", ref.get("kind") or "", ref.get("namespace")
+        live: Obj | None = None
         try:
             live = await get_live(self.client, api_version, kind, ref.get("name") or "", namespace)
             if live is None:
+                return _Outcome(key, "done")
+            conflict = ownership_conflict(live, self.origin)
+            if conflict is not None:
+                log.info(
+                    "not deleting, owned by another ManagedResource", object=name, owner="/".join(conflict.owner[1:])
+                )
                 return _Outcome(key, "done")
             kept_because = keep_on_prune(live, garbage_collector_enabled=False)
             if kept_because is not None:
@@ -98,16 +143,21 @@ class Pruner:
                 return _Outcome(key, "done")
             if self.delete_pvcs:
                 await self._delete_statefulset_pvcs(live)
-            deleted = await self._delete(live)
+            policy: Propagation | None = (
+                "Foreground" if group_of(live.get("apiVersion") or "") in _FOREGROUND_GROUPS else None
+            )
+            deleted = await delete_exactly(self.client, live, policy)
             if deleted is None:
                 return _Outcome(key, "done")
             await self._finalize_if_due(deleted)
+        except Conflict:  # re-created under the same name since we read it: looked at afresh
+            return _Outcome(key, "pending", uid=_uid(live or {}))
         except ann.AnnotationError as exc:
             return _Outcome(key, "pending", str(exc))
         except KubeError as exc:
             return _Outcome(key, "failed", error_text(exc))
         log.info("deleting object", object=name)
-        return _Outcome(key, "pending")
+        return _Outcome(key, "pending", uid=_uid(live))
 
     async def _warning_events(self, ref: Mapping[str, Any]) -> str | None:
         """For a ``v1`` Service still being deleted: its newest Warning events (why it hangs), as GRM."""
@@ -125,26 +175,6 @@ class Pruner:
             log.warning("could not read events", object=display_name(ref), error=error_text(exc))
             return None
         return events_message(events["items"], datetime.now(UTC)) or None
-
-    async def _delete(self, live: Obj) -> Obj | None:
-        """DELETE; returns the object while it is still being deleted, ``None`` once it is gone."""
-        meta = live["metadata"]
-        policy: Propagation | None = (
-            "Foreground" if group_of(live.get("apiVersion") or "") in _FOREGROUND_GROUPS else None
-        )
-        try:
-            answer = await self.client.delete(
-                live["apiVersion"],
-                live["kind"],
-                meta["name"],
-                namespace=meta.get("namespace"),
-                propagation_policy=policy,
-            )
-        except (NotFound, NoMatchError):
-            return None
-        if answer.get("kind") == "Status" or not (answer.get("metadata") or {}).get("deletionTimestamp"):
-            return None
-        return answer
 
     async def _delete_statefulset_pvcs(self, live: Obj) -> None:
         """GRM's ``cleanupStatefulSet``: PVCs matching the selector go before the StatefulSet."""
@@ -172,7 +202,7 @@ class Pruner:
             obj["apiVersion"],
             obj["kind"],
             meta["name"],
-            {"metadata": {"finalizers": None}},
+            {"metadata": {"uid": meta["uid"], "finalizers": None}},  # the UID: only this very object
             namespace=meta.get("namespace"),
         )
 
@@ -188,8 +218,13 @@ class Pruner:
         return outcomes
 
     async def _recheck(self, ref: Mapping[str, Any], outcome: _Outcome) -> _Outcome:
+        """Gone → done; replaced by another object under the same name → judged afresh."""
         try:
             live = await get_live(self.client, ref["apiVersion"], ref["kind"], ref["name"], ref.get("namespace"))
         except KubeError:
             return outcome
-        return outcome if live is not None else _Outcome(outcome.key, "done")
+        if live is None:
+            return _Outcome(outcome.key, "done")
+        if outcome.uid is not None and _uid(live) != outcome.uid:
+            return await self._delete_one(ref)
+        return outcome

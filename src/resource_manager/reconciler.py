@@ -4,17 +4,20 @@ Dispatch as GRM (spec §3.2): class filter → ``gardener.cloud/operation`` (``w
 ``reconcile`` is removed first) → ignored MR → deletion path (deleted, or handed over to another class)
 → wait for another class' cleanup → reconcile path.
 
-Reconcile path, with our ordering (spec §10.5-§10.7): finalizer → read Secrets → decode → desired
-objects → **widen** ``status.resources`` (old + new, written before any object is touched) → release
-``mode: Ignore`` objects → apply in install order → prune in waves (only after a clean apply and while
-no document fails to decode) → **narrow** ``status.resources`` → final status. A crash anywhere leaves
-every object we created listed in the inventory. Status is written only when it changed.
+Reconcile path, with our ordering (spec §10.5-§10.7, §10.13): finalizer → read Secrets → decode →
+desired objects → **widen** ``status.resources`` (old + new, written before any object is touched;
+objects another MR owns are left out) → release ``mode: Ignore`` objects → apply in install order →
+prune in waves (whatever the apply did, as GRM; never while a document fails to decode) → **narrow**
+``status.resources`` → final status. A crash anywhere leaves every object we created listed in the
+inventory, and nothing in the inventory can make us delete another MR's object. Status is written only
+when it changed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -28,13 +31,14 @@ from resource_manager import annotations as ann
 from resource_manager import conditions as cond
 from resource_manager.apply import Applier, Failure, error_text, release_orphans
 from resource_manager.crd import MR_API_VERSION, MR_KIND
-from resource_manager.desired import DesiredObject, build_desired
+from resource_manager.desired import DesiredObject, build_desired, type_meta_problem
 from resource_manager.equivalences import build_equivalences
 from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS
 from resource_manager.health import health_conditions
 from resource_manager.identity import key_of
 from resource_manager.install_order import sort_for_apply
 from resource_manager.inventory import (
+    added,
     diff_inventory,
     narrow,
     new_references,
@@ -42,10 +46,10 @@ from resource_manager.inventory import (
     widen,
 )
 from resource_manager.merge import MergeOptions
-from resource_manager.origin import origin_for
+from resource_manager.origin import origin_for, ownership_conflict
 from resource_manager.prune import Pruner, PruneResult
 from resource_manager.secret_data import Manifest, decode_secrets, decoding_failed_message
-from resource_manager.target_cache import TargetCache, kinds_for
+from resource_manager.target_cache import Prefetched, TargetCache, kinds_for
 
 log = structlog.get_logger("resource_manager.reconciler")
 
@@ -61,6 +65,9 @@ class Settings:
     managed_by: str = ann.DEFAULT_MANAGED_BY
     sync_period: float = 60.0
     """Requeue after a successful reconcile (GRM's default 1 m)."""
+    health_sync_period: float | None = None
+    """GRM's ``controllers.health.syncPeriod``: requeue at least this often, so health is recomputed also
+    where no watch event tells (objects outside the watched namespaces or of kinds we may not list)."""
     deletion_requeue: float = 5.0
     """Requeue while deletions are pending (GRM's ``RequeueAfterOnDeletionPending``)."""
     wave_wait: float = 5.0
@@ -167,25 +174,33 @@ class Reconciler:
         conditions = self._conditions(mr)
         if cond.checks_must_reset(status, new_refs, checksum):
             conditions = cond.reset_for_changed_resources(conditions, _now())
-        mr = await self._write_status(mr, {"conditions": conditions, "resources": widen(old, new_refs, equivalences)})
+        origin = _origin(mr, self.settings.cluster_id)
+        to_apply = sort_for_apply((d for d in desired if not d.ignore_mode), lambda d: d.obj)
+        await self.cache.ensure(_key(mr), kinds_for(d.reference for d in to_apply))
+        # what the cache cannot tell is read once, concurrently, for the ownership check and the apply
+        prefetched = await self.cache.prefetch(d.obj for d in to_apply if type_meta_problem(d.obj) is None)
+        refused = await self._owned_by_others(to_apply, added(old, new_refs, equivalences), origin, prefetched)
+        widened = widen(old, [r for r in new_refs if key_of(r) not in refused], equivalences)
+        mr = await self._write_status(mr, {"conditions": conditions, "resources": widened})
 
-        origin = origin_for(_meta(mr).get("namespace", ""), _meta(mr).get("name", ""), self.settings.cluster_id)
         release_failures = await release_orphans(self.target, diff.to_release, origin)
         if release_failures:
             message = cond.release_message([f.message for f in release_failures])
             await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, cond.RELEASE_FAILED, message)})
             return Outcome(error=message)
 
-        applied = await self._apply(mr, desired, diff.previous, origin, equivalences)
-        if applied:
-            message = cond.apply_failed_message([f.message for f in applied])
-            await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, cond.APPLY_FAILED, message)})
-            return Outcome(error=message)
-
+        failures = await self._apply(mr, to_apply, diff.previous, origin, equivalences, prefetched)
+        # pruning does not wait for a clean apply (as GRM): an object that fails because an old one still
+        # holds something (a renamed Service keeping its nodePort) gets it in the next round
         unmatched = diff.to_prune
         pruned = PruneResult([], [], []) if decoding_errors else await self._pruner(mr).prune(unmatched)
         done = set(pruned.done)
-        resources = narrow(new_refs, [r for r in unmatched if key_of(r) not in done])
+        if failures:
+            message = cond.apply_failed_message([f.message for f in failures])
+            conditions = self._applied(mr, cond.FALSE, cond.APPLY_FAILED, message)
+            await self._write_status(mr, {"conditions": conditions, "resources": _without(widened, done)})
+            return Outcome(error=message)
+        resources = narrow(new_refs, _without(unmatched, done))
         outcome = await self._finish(mr, resources, pruned, decoding_errors, checksum)
         log.info(
             "reconciled",
@@ -227,7 +242,7 @@ class Reconciler:
             "observedGeneration": _meta(mr).get("generation"),
         }
         await self._write_status(mr, final)
-        return Outcome(requeue_after=self.settings.sync_period)
+        return Outcome(requeue_after=min(self.settings.sync_period, self.settings.health_sync_period or math.inf))
 
     async def _read_secrets(self, mr: Obj, lookup: SecretLookup) -> list[Obj] | str:
         """The referenced Secrets in order (cache first, then a GET), or GRM's error text."""
@@ -261,13 +276,48 @@ class Reconciler:
                 scopes[(api_version, kind)] = crd_scopes.get((api_version.rpartition("/")[0], kind))
         return lambda api_version, kind: scopes.get((api_version, kind))
 
+    async def _owned_by_others(
+        self,
+        to_apply: Iterable[DesiredObject],
+        new: Iterable[Mapping[str, Any]],
+        origin: str,
+        prefetched: Prefetched,
+    ) -> set[str]:
+        """Keys of the objects about to be listed for the first time (``new``) that another MR owns.
+
+        The apply refuses them (and checks again right before writing: this is no lock); leaving them
+        out of the widened inventory is what guarantees that deleting this MR never deletes them. The
+        live objects come from the target cache; one that cannot be read counts as ours (pruning
+        re-checks the origin before any delete anyway).
+        """
+        keys = {key_of(reference) for reference in new}
+        refused: set[str] = set()
+        for item in to_apply:
+            if item.key not in keys or type_meta_problem(item.obj) is not None:
+                continue
+            meta = item.obj.get("metadata") or {}
+            try:
+                seen = await self.cache.observe(
+                    item.obj["apiVersion"],
+                    item.obj["kind"],
+                    meta.get("name") or "",
+                    meta.get("namespace"),
+                    prefetched=prefetched,
+                )
+            except KubeError:
+                continue
+            if ownership_conflict(seen.live, origin) is not None:
+                refused.add(item.key)
+        return refused
+
     async def _apply(
         self,
         mr: Obj,
-        desired: list[DesiredObject],
+        to_apply: list[DesiredObject],
         previous: Mapping[str, Mapping[str, Any]],
         origin: str,
         equivalences: Any,
+        prefetched: Prefetched,
     ) -> list[Failure]:
         spec = mr.get("spec") or {}
         force_labels, force_annotations = (
@@ -285,16 +335,14 @@ class Reconciler:
                 horizontally_scaled=scaled,
             )
 
-        to_apply = sort_for_apply((d for d in desired if not d.ignore_mode), lambda d: d.obj)
-        key = (_meta(mr).get("namespace", ""), _meta(mr).get("name", ""))
-        await self.cache.ensure(key, kinds_for(d.reference for d in to_apply))
         crd_wait = self.settings.crd_wait
-        applier = Applier(self.target, origin, options_for, equivalences, self.cache, key, crd_wait=crd_wait)
-        return (await applier.apply_all(to_apply)).failures
+        applier = Applier(self.target, origin, options_for, equivalences, self.cache, _key(mr), crd_wait=crd_wait)
+        return (await applier.apply_all(to_apply, prefetched)).failures
 
     def _pruner(self, mr: Mapping[str, Any]) -> Pruner:
         delete_pvcs = (mr.get("spec") or {}).get("deletePersistentVolumeClaims") is True
-        return Pruner(self.target, delete_pvcs=delete_pvcs, wave_wait=self.settings.wave_wait)
+        origin = _origin(mr, self.settings.cluster_id)
+        return Pruner(self.target, origin, delete_pvcs=delete_pvcs, wave_wait=self.settings.wave_wait)
 
     # --- deletion path ------------------------------------------------------------------------------------
     async def _delete(self, mr: Obj) -> Outcome:
@@ -322,7 +370,7 @@ class Reconciler:
         finalizers = [f for f in _meta(mr).get("finalizers") or () if f != self.finalizer]
         with contextlib.suppress(NotFound):
             await self._patch_mr(mr, {"metadata": {"finalizers": finalizers or None}})
-        await self.cache.release((_meta(mr)["namespace"], _meta(mr)["name"]))
+        await self.cache.release(_key(mr))
         log.info("released managed resource", mr=_name(mr), kept_objects=keep_objects)
         return Outcome()
 
@@ -354,6 +402,18 @@ def _now() -> datetime:
 
 def _name(mr: Mapping[str, Any]) -> str:
     return f"{_meta(mr).get('namespace', '')}/{_meta(mr).get('name', '')}"
+
+
+def _key(mr: Mapping[str, Any]) -> tuple[str, str]:
+    return _meta(mr).get("namespace", ""), _meta(mr).get("name", "")
+
+
+def _origin(mr: Mapping[str, Any], cluster_id: str) -> str:
+    return origin_for(*_key(mr), cluster_id)
+
+
+def _without(references: Iterable[Mapping[str, Any]], keys: set[str]) -> list[Mapping[str, Any]]:
+    return [r for r in references if key_of(r) not in keys]
 
 
 def _crd_scopes(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], bool]:

@@ -16,7 +16,7 @@ import contextlib
 import os
 import signal
 import socket
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from resource_manager.garbage_collector import GarbageCollector
 from resource_manager.manager import Manager, resolve_cluster_id
 from resource_manager.reconciler import Reconciler, Settings
 from resource_manager.recorder import Recorder
-from resource_manager.server import Probe, app, serve
+from resource_manager.server import Check, Probe, app, serve
 
 log = structlog.get_logger("resource_manager.run")
 
@@ -82,12 +82,32 @@ def lease_namespace(configured: str | None) -> str:
     return "kube-system"
 
 
-async def _client(stack: contextlib.AsyncExitStack, connection: Connection, name: str) -> Client:
-    config = load_config(connection.kubeconfig)
+async def _client(
+    stack: contextlib.AsyncExitStack, connection: Connection, name: str, kubeconfig: str | None
+) -> Client:
+    config = load_config(kubeconfig)
     return await stack.enter_async_context(Client(config, name=name, qps=connection.qps, burst=connection.burst))
 
 
-def probes(source: Client, manager: Manager, elector: LeaderElector | None) -> tuple[list[Probe], list[Probe]]:
+def _api_server(client: Client) -> Check:
+    """Whether ``client``'s API server answers ``GET /version``."""
+
+    async def check() -> str | None:
+        try:
+            await client.transport.request("GET", "/version")
+        except (KubeError, OSError) as exc:
+            return str(exc) or type(exc).__name__
+        return None
+
+    return check
+
+
+def probes(
+    source: Client, manager: Manager, elector: LeaderElector | None, target: Client | None = None
+) -> tuple[list[Probe], list[Probe]]:
+    """Liveness and readiness checks; ``target``: the target cluster's client when it is another cluster
+    (its API server must answer too)."""
+
     async def leader_election() -> str | None:
         if elector is None or elector.healthy(asyncio.get_running_loop().time()):
             return None
@@ -96,18 +116,13 @@ def probes(source: Client, manager: Manager, elector: LeaderElector | None) -> t
     async def informers() -> str | None:
         return None if manager.synced else "the ManagedResource and Secret caches have not synced yet"
 
-    async def api_server() -> str | None:
-        try:
-            await source.transport.request("GET", "/version")
-        except (KubeError, OSError) as exc:
-            return str(exc) or type(exc).__name__
-        return None
-
     async def ping() -> str | None:
         return None
 
     liveness = [Probe("ping", ping), Probe("leader-election", leader_election)]
-    readiness = [*liveness, Probe("source-informer-sync", informers), Probe("apiserver", api_server)]
+    readiness = [*liveness, Probe("source-informer-sync", informers), Probe("apiserver", _api_server(source))]
+    if target is not None:
+        readiness.append(Probe("target-apiserver", _api_server(target)))
     return liveness, readiness
 
 
@@ -139,17 +154,20 @@ async def run_controller(config: Configuration) -> None:
     async with contextlib.AsyncExitStack() as stack:
         async with cli_client(load_config(config.source.kubeconfig), "preflight") as preflight:
             await require_crd(preflight)  # someone waits for this answer: an unreachable server fails fast
-        source = await _client(stack, config.source, "source")
-        target = source if config.target is None else await _client(stack, config.target, "target")
+        source = await _client(stack, config.source, "source", config.source.kubeconfig)
+        # its own client always, so targetClientConnection's qps and burst hold also for the source's cluster
+        target = await _client(stack, config.target, "target", config.target.kubeconfig or config.source.kubeconfig)
         settings = Settings(
             resource_class=config.resource_class,
             cluster_id=await resolve_cluster_id(source, config.cluster_id),
             managed_by=config.managed_by,
             sync_period=config.sync_period,
+            health_sync_period=config.health_sync_period,
             takeover_managers=frozenset(config.takeover_managers) or DEFAULT_TAKEOVER_MANAGERS,
         )
         reconciler = Reconciler(source, target, settings)
         reconciler.cache.always_update = config.always_update
+        reconciler.cache.namespaces = config.target.namespaces
         manager = Manager(
             source,
             reconciler,
@@ -171,7 +189,7 @@ async def run_controller(config: Configuration) -> None:
             retry_period=election.retry_period,
         )
         elector = lease if election.enabled else None
-        liveness, readiness = probes(source, manager, elector)
+        liveness, readiness = probes(source, manager, elector, target if config.target.kubeconfig else None)
         runner, bound = await serve(app(liveness, readiness), [config.metrics, config.health_probes])
         stack.push_async_callback(runner.cleanup)
         log.info(
@@ -187,38 +205,43 @@ async def run_controller(config: Configuration) -> None:
             leader_election=f"{elector.lease_namespace}/{elector.lease_name}" if elector else "off",
         )
         await manager.sync_caches()
-        collector = GarbageCollector(target, config.garbage_collector_sync_period) if config.garbage_collector else None
+        beside = [lambda: _every(config.target.cache_resync_period, reconciler.cache.resync)]
+        if config.garbage_collector:
+            beside.append(GarbageCollector(target, config.garbage_collector_sync_period).run)
         if elector is None:
-            announcing = asyncio.create_task(presence.announce(lease))  # a second manager gets a warning
-            try:
-                await _work(manager, collector)
-            finally:
-                announcing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await announcing  # it releases the Lease
+            beside.append(lambda: presence.announce(lease))  # a second manager gets a warning
+            await _work(manager, beside)
             return
         leader = metrics.LEADER.labels(election.name)
         try:
-            await elector.run(lambda: _lead(manager, collector, leader))
+            await elector.run(lambda: _lead(manager, beside, leader))
         finally:
             leader.set(0)
 
 
-async def _lead(manager: Manager, collector: GarbageCollector | None, leader: Gauge) -> None:
+async def _every(period: float, tick: Callable[[], None]) -> None:
+    while True:
+        await asyncio.sleep(period)
+        tick()
+
+
+async def _lead(manager: Manager, beside: Sequence[Callable[[], Awaitable[None]]], leader: Gauge) -> None:
     leader.set(1)
-    await _work(manager, collector)
+    await _work(manager, beside)
 
 
-async def _work(manager: Manager, collector: GarbageCollector | None) -> None:
-    """The manager, and the garbage collector beside it while the manager runs."""
-    collecting = asyncio.create_task(collector.run()) if collector is not None else None
+async def _work(manager: Manager, beside: Sequence[Callable[[], Awaitable[None]]]) -> None:
+    """The manager, and beside it while it runs: the target cache's resync, the garbage collector, and
+    without leader election the Lease check of :mod:`presence`."""
+    tasks = [asyncio.ensure_future(run()) for run in beside]
     try:
         await manager.run()
     finally:
-        if collecting is not None:
-            collecting.cancel()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await collecting
+                await task
 
 
 class CrdMissing(KubeError):

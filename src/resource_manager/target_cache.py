@@ -10,7 +10,8 @@ next sync (1 h in production) unless health changes. We watch every kind an MR m
 * an edit of a field we own, a field added by an interactive field manager (``kubectl patch``), or a
   deletion reaches the owning MR within milliseconds (``on_drift``, meant for the work queue's priority
   lane), while edits of fields we do not own and status updates only trigger a health recomputation when
-  the object's kstatus changed (``on_health``).
+  the object's health changed (GRM's verdict or its kstatus: :func:`health.health_signature`,
+  ``on_health``).
 
 Watches are label-selected by ``resources.gardener.cloud/managed-by`` (GRM's label, also on pod
 templates, so the ReplicaSets and Pods of a managed Deployment are selected too), started when the first
@@ -18,7 +19,9 @@ MR needs the kind and stopped when the last one lets go. ConfigMaps and Secrets 
 metadata-only (their data can be large, and their health is their presence): a change by someone else
 shows as a new ``resourceVersion``, and only then is the object read in full. Cached objects keep a
 :class:`~resource_manager.fields.FieldsSummary` instead of their managedFields (about half of an object's
-memory).
+memory). With ``targetClientConnection.namespaces`` (:attr:`TargetCache.namespaces`) a namespaced kind
+is watched only in those namespaces, one informer each, as GRM restricts its target cache; objects of
+other namespaces are still applied (GRM writes them too) but are read like objects of unwatched kinds.
 
 A cache miss is never taken for "absent": the object may exist without our label (created by someone
 else, or the label removed by hand, or an ``ignore`` object), and the ownership check and the merge
@@ -43,14 +46,13 @@ from typing import Any, NamedTuple
 import orjson
 import structlog
 
-from kstatus import ComputeError, compute
 from kubecore import Client, Forbidden, KubeError, NoMatchError, NotFound
 from kubecore.informer import Informer
 from kubecore.store import namespace_index, object_key
 from resource_manager import annotations as ann
 from resource_manager.drift import drifted, fingerprint, removals_pending, write_needed
 from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS, FieldsSummary, summarise
-from resource_manager.health import OPTIONS, LiveOf
+from resource_manager.health import LiveOf, health_signature
 from resource_manager.identity import group_of
 from resource_manager.merge import ApplyPlan
 from resource_manager.origin import OriginError, split_origin
@@ -118,10 +120,40 @@ class Observation(NamedTuple):
 
 @dataclass
 class _Watch:
-    informer: Informer
+    """One kind's informers: one cluster-wide, or one per namespace of ``targetClientConnection.namespaces``
+    for a namespaced kind (keyed by namespace; ``None``: cluster-wide)."""
+
+    informers: dict[str | None, Informer]
     metadata_only: bool
-    synced: asyncio.Task[None]
+    synced: asyncio.Future[Any]
     users: set[MRKey] = field(default_factory=set)
+
+    def _informer(self, namespace: str | None) -> Informer | None:
+        return self.informers.get(None) or self.informers.get(namespace)
+
+    def covers(self, key: str) -> bool:
+        """Whether the object with store key ``key`` (``ns/name`` or ``name``) can be in this watch."""
+        return self._informer(key.rpartition("/")[0] or None) is not None
+
+    @property
+    def has_synced(self) -> bool:
+        return all(informer.has_synced for informer in self.informers.values())
+
+    def get(self, key: str) -> Obj | None:
+        informer = self._informer(key.rpartition("/")[0] or None)
+        return None if informer is None else informer.store.get(key)
+
+    def in_namespace(self, namespace: str) -> list[Obj]:
+        informer = self._informer(namespace)
+        return [] if informer is None else informer.store.by_index(_NAMESPACE, namespace)
+
+    def objects(self) -> list[Obj]:
+        return [obj for informer in self.informers.values() for obj in informer.store.list()]
+
+    async def stop(self) -> None:
+        self.synced.cancel()
+        for informer in self.informers.values():
+            await informer.stop()
 
 
 def resource_version(obj: Mapping[str, Any] | None) -> str:
@@ -163,18 +195,6 @@ def kinds_for(references: Iterable[Mapping[str, Any]]) -> set[Kind]:
     return kinds
 
 
-def _health_signature(obj: Obj, metadata_only: bool) -> tuple[str, str]:
-    """What a health recomputation depends on: kstatus' status and message (presence only for
-    metadata-only watches; skip-health-check objects never trigger one, as in GRM)."""
-    if metadata_only or ann.skip_health_check(obj):
-        return "", ""
-    try:
-        result = compute(obj, options=OPTIONS)
-    except ComputeError as exc:
-        return "Unknown", str(exc)
-    return result.status, result.message
-
-
 class TargetCache:
     """Watches of the target cluster shared by all MRs; ``stop()`` when the controller stops."""
 
@@ -198,7 +218,10 @@ class TargetCache:
         self.always_update = False
         """GRM's ``alwaysUpdate``: send every object on every round, even when nothing changed."""
         self.on_health: Callable[[MRKey], None] = lambda _: None
-        """Called with the owning MR when an object's (or a generated object's) kstatus changed."""
+        """Called with the owning MR when an object's (or a generated object's) health changed."""
+        self.namespaces: tuple[str, ...] = ()
+        """``targetClientConnection.namespaces``: namespaced kinds are watched only there (empty: everywhere);
+        objects elsewhere are read, like those of kinds we may not list."""
         self._watches: dict[Kind, _Watch] = {}
         self._needs: dict[MRKey, set[Kind]] = {}
         self._records: dict[RecordKey, Record] = {}
@@ -221,7 +244,13 @@ class TargetCache:
         for kind in wanted:
             if kind in self._forbidden and self._forbidden[kind][0] > now:
                 continue  # read instead until the back-off ends
-            watch = self._watches.get(kind) or self._start(kind)
+            watch = self._watches.get(kind)
+            if watch is None:
+                scopes = await self._scopes(kind)
+                watch = self._watches.get(kind)  # another MR may have started it meanwhile
+                if watch is None and scopes is None:
+                    continue  # not served (yet): read instead, try again next time
+                watch = watch or self._start(kind, scopes or [None])
             watch.users.add(mr)
         for kind in previous - wanted:
             await self._let_go(kind, mr)
@@ -237,35 +266,66 @@ class TargetCache:
     async def stop(self) -> None:
         watches, self._watches = list(self._watches.values()), {}
         for watch in watches:
-            await watch.informer.stop()
+            await watch.stop()
+
+    def resync(self) -> None:
+        """``targetClientConnection.cacheResyncPeriod``'s tick: like an informer resync hands every cached
+        object to its handlers again, every MR owning a cached object is handed to ``on_health``, so the
+        work queue reconciles it (a round without changes sends no writes)."""
+        owners = {
+            owner
+            for watch in list(self._watches.values())
+            if watch.has_synced
+            for obj in watch.objects()
+            if (owner := self._owner(obj)) is not None
+        }
+        for owner in sorted(owners):
+            self.on_health(owner)
 
     def watched(self) -> list[Kind]:
         """The kinds watched right now (synced or not)."""
         return sorted(self._watches)
 
-    def _start(self, kind: Kind) -> _Watch:
+    async def _scopes(self, kind: Kind) -> list[str | None] | None:
+        """Where to watch ``kind``: everywhere (``[None]``), or in each configured namespace when it is
+        namespaced; ``None`` when the target cannot tell (the kind is not served, discovery failed)."""
+        if not self.namespaces:
+            return [None]
+        try:
+            info = await self.client.resource(*kind)
+        except KubeError as exc:
+            log.info("cannot watch, reading instead", api_version=kind[0], kind=kind[1], reason=str(exc))
+            return None
+        return list(self.namespaces) if info.namespaced else [None]
+
+    def _start(self, kind: Kind, scopes: list[str | None]) -> _Watch:
         api_version, name = kind
         metadata_only = (group_of(api_version), name) in METADATA_ONLY
         indexers = {_NAMESPACE: namespace_index} if kind in {k for ks in GENERATED.values() for k in ks} else None
-        informer = Informer(
-            self.client,
-            api_version,
-            name,
-            label_selector=self.selector,
-            metadata_only=metadata_only,
-            indexers=indexers,
-            on_error=_stop_on_permanent_error,
-            transform=lambda obj: self._summarised(obj, kind, metadata_only),
-        )
-        informer.add_handler(
-            on_add=lambda obj: self._changed(kind, None, obj),
-            on_update=lambda old, new: self._changed(kind, old, new),
-            on_delete=lambda obj: self._deleted(kind, obj),
-        )
-        informer.start()
-        watch = _Watch(informer, metadata_only, asyncio.ensure_future(informer.wait_synced()))
+        informers: dict[str | None, Informer] = {}
+        for namespace in scopes:
+            informer = informers[namespace] = Informer(
+                self.client,
+                api_version,
+                name,
+                namespace=namespace,
+                label_selector=self.selector,
+                metadata_only=metadata_only,
+                indexers=indexers,
+                on_error=_stop_on_permanent_error,
+                transform=lambda obj: self._summarised(obj, kind, metadata_only),
+            )
+            informer.add_handler(
+                on_add=lambda obj: self._changed(kind, None, obj),
+                on_update=lambda old, new: self._changed(kind, old, new),
+                on_delete=lambda obj: self._deleted(kind, obj),
+            )
+            informer.start()
+        synced = asyncio.gather(*(informer.wait_synced() for informer in informers.values()))
+        watch = _Watch(informers, metadata_only, synced)
         self._watches[kind] = watch
-        log.info("watching", api_version=api_version, kind=name, metadata_only=metadata_only)
+        where = [namespace for namespace in scopes if namespace] or "all namespaces"
+        log.info("watching", api_version=api_version, kind=name, metadata_only=metadata_only, namespaces=where)
         return watch
 
     async def _ready(self, kind: Kind) -> None:
@@ -283,7 +343,7 @@ class TargetCache:
                 self._back_off(kind)
             if self._watches.get(kind) is watch:
                 del self._watches[kind]
-                await watch.informer.stop()
+                await watch.stop()
         else:
             self._forbidden.pop(kind, None)
 
@@ -302,8 +362,7 @@ class TargetCache:
         if watch.users:
             return
         del self._watches[kind]
-        watch.synced.cancel()
-        await watch.informer.stop()
+        await watch.stop()
         for table in (self._records, self._recent):
             for key in [k for k in table if k[:2] == kind]:
                 del table[key]
@@ -312,9 +371,9 @@ class TargetCache:
     # --- reading --------------------------------------------------------------------------------------------
     def _cached(self, kind: Kind, key: str) -> tuple[_Watch | None, Obj | None]:
         watch = self._watches.get(kind)
-        if watch is None or not watch.informer.has_synced:
-            return None, None
-        return watch, watch.informer.store.get(key)
+        if watch is None or not watch.has_synced or not watch.covers(key):
+            return None, None  # no cache for it: outside the watched namespaces, or not watched (yet)
+        return watch, watch.get(key)
 
     async def read(
         self, api_version: str, kind: str, name: str, namespace: str | None, *, from_watch_cache: bool = False
@@ -410,8 +469,8 @@ class TargetCache:
 
         def children(group_kind: tuple[str, str], namespace: str, _selector: dict[str, Any]) -> list[Obj]:
             for (api_version, kind), watch in self._watches.items():
-                if (group_of(api_version), kind) == group_kind and watch.informer.has_synced:
-                    return watch.informer.store.by_index(_NAMESPACE, namespace)
+                if (group_of(api_version), kind) == group_kind and watch.has_synced:
+                    return watch.in_namespace(namespace)
             return []
 
         return children
@@ -497,7 +556,7 @@ class TargetCache:
         namespace = (obj.get("metadata") or {}).get("namespace") or ""
         for (api_version, kind), watch in self._watches.items():
             if kind == owner.get("kind") and group_of(api_version) == group_of(owner.get("apiVersion") or ""):
-                parent = watch.informer.store.get(f"{namespace}/{owner.get('name')}")
+                parent = watch.get(f"{namespace}/{owner.get('name')}")
                 return None if parent is None else self._owner(parent, depth + 1)
         return None
 
@@ -519,7 +578,7 @@ class TargetCache:
 
     def _changed(self, kind: Kind, old: Obj | None, new: Obj) -> None:
         watch = self._watches.get(kind)
-        if watch is None or not watch.informer.has_synced:
+        if watch is None or not watch.has_synced:
             return  # the first list: the MRs are reconciled anyway
         rk: RecordKey = (*kind, object_key(new))
         recent = self._recent.get(rk)
@@ -534,7 +593,7 @@ class TargetCache:
         if self._drifted(rk, new):
             log.info("drift", api_version=kind[0], kind=kind[1], object=rk[2], mr="/".join(owner))
             self.on_drift(owner)
-        elif old is None or _health_signature(old, watch.metadata_only) != _health_signature(new, watch.metadata_only):
+        elif old is None or health_signature(old, watch.metadata_only) != health_signature(new, watch.metadata_only):
             self.on_health(owner)
 
     def _deleted(self, kind: Kind, obj: Obj) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from kubecore import Client, NotFound, load_kubeconfig
+from kubecore import Client, Informer, NotFound, load_kubeconfig
 from kubecore.ratelimit import RateLimiter
 from resource_manager.install import install_crds
 from resource_manager.manager import Manager
@@ -117,6 +117,23 @@ async def create_mr(client: Client, name: str, namespace: str, *docs: Mapping[st
 async def set_manifests(client: Client, name: str, namespace: str, *docs: Mapping[str, Any]) -> None:
     """Replace the Secret's manifests (an MR spec change without touching the MR)."""
     await client.apply(secret(name, namespace, {"objects.yaml": manifests(*docs)}), field_manager="test", force=True)
+
+
+@contextlib.asynccontextmanager
+async def condition_history(client: Client, namespace: str, name: str) -> AsyncIterator[list[tuple[str, str, str]]]:
+    """Every (type, status, reason) the MR's conditions take while the block runs."""
+    seen: list[tuple[str, str, str]] = []
+
+    def record(mr: Obj) -> None:
+        for c in (mr.get("status") or {}).get("conditions") or []:
+            if (c["type"], c["status"], c["reason"]) not in seen:
+                seen.append((c["type"], c["status"], c["reason"]))
+
+    informer = Informer(client, *MR, namespace=namespace, field_selector=f"metadata.name={name}")
+    informer.add_handler(on_add=record, on_update=lambda _, new: record(new))
+    async with informer:
+        await informer.wait_synced()
+        yield seen
 
 
 async def _delete_mrs(client: Client, namespaces: Sequence[str]) -> None:

@@ -40,7 +40,31 @@ def test_defaults_are_grms_and_no_slower() -> None:
     assert (config.log_level, config.log_format) == ("info", "json")
     assert (config.health_probes, config.metrics) == (Endpoint("127.0.0.1", 8081), Endpoint("127.0.0.1", 8080))
     assert (config.workers, config.sync_period, config.always_update, config.managed_by) == (5, 60.0, False, "gardener")
-    assert (config.resource_class, config.cluster_id, config.target) == ("resources", "", None)
+    assert (config.resource_class, config.cluster_id) == ("resources", "")
+    assert config.target == Connection(None, 100.0, 130, (), 24 * 3600.0)  # the source's cluster, own client
+    assert config.health_sync_period == 60.0
+
+
+def test_target_connection_settings_hold_without_a_target_kubeconfig() -> None:
+    """GRM defaults the target connection and builds its own client and cache from it, also when the
+    target is the source's cluster: its limits, namespaces and resync are read either way."""
+    config = build(
+        doc(
+            targetClientConnection={"qps": 7, "burst": 3, "namespaces": ["x", "y"], "cacheResyncPeriod": "30s"},
+            controllers={"health": {"syncPeriod": "5s", "concurrentSyncs": 2}},
+        ),
+        env={},
+    )
+    assert config.target == Connection(None, 7.0, 3, ("x", "y"), 30.0)
+    assert config.health_sync_period == 5.0
+    with pytest.raises(
+        ConfigError, match=r"^targetClientConnection.cacheResyncPeriod: 1s is too short; use at least 10s$"
+    ):
+        build(doc(targetClientConnection={"cacheResyncPeriod": "1s"}), env={})
+    with pytest.raises(ConfigError, match=r"^targetClientConnection.namespaces: must be a list of namespace names$"):
+        build(doc(targetClientConnection={"namespaces": "x"}), env={})
+    with pytest.raises(ConfigError, match=r"^controllers.health.syncPeriod: 500ms is too short; use at least 1s$"):
+        build(doc(controllers={"health": {"syncPeriod": "500ms"}}), env={})
 
 
 def test_grms_example_file_works_unchanged_and_names_what_it_ignores() -> None:
@@ -106,7 +130,7 @@ def test_environment_overrides_the_file_and_flags_override_both() -> None:
     env = {"KUBECONFIG": "/env-src", "TARGET_KUBECONFIG": "/env-dst"}
     from_env = build(file, env)
     assert from_env.source.kubeconfig is None  # kubecore's loader reads (and merges) $KUBECONFIG
-    assert from_env.target is not None and from_env.target.kubeconfig == "/env-dst"
+    assert from_env.target.kubeconfig == "/env-dst"
     flags = {
         "targetClientConnection.kubeconfig": "/flag-dst",
         "controllers.resourceClass": "flag",
@@ -114,7 +138,7 @@ def test_environment_overrides_the_file_and_flags_override_both() -> None:
         "leaderElection.leaderElect": None,  # a flag not given changes nothing
     }
     from_flags = build(file, env, flags)
-    assert from_flags.target is not None and from_flags.target.kubeconfig == "/flag-dst"
+    assert from_flags.target.kubeconfig == "/flag-dst"
     assert (from_flags.resource_class, from_flags.sync_period) == ("flag", 60.0)
     assert from_flags.leader_election.enabled
 

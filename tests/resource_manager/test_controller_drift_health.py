@@ -3,19 +3,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from devcluster import Cluster
-from kubecore import Client, Informer
 from resource_manager.health import assess
 from tests.kstatus_live.manifests import deployment
 from tests.kubecore.waiting import until
-from tests.resource_manager.controller_harness import MR, configmap, create_mr, running_controller, set_manifests
+from tests.resource_manager.controller_harness import (
+    MR,
+    condition_history,
+    configmap,
+    create_mr,
+    running_controller,
+    set_manifests,
+)
 
 pytestmark = pytest.mark.cluster
 
@@ -125,23 +129,6 @@ async def test_resync_of_unchanged_objects_sends_no_write_and_reads_only_the_mr(
         assert (await ctl.mr(namespace, "mr"))["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
 
 
-@contextlib.asynccontextmanager
-async def condition_history(client: Client, namespace: str, name: str) -> AsyncIterator[list[tuple[str, str, str]]]:
-    """Every (type, status, reason) the MR's conditions take while the block runs."""
-    seen: list[tuple[str, str, str]] = []
-
-    def record(mr: Obj) -> None:
-        for c in (mr.get("status") or {}).get("conditions") or []:
-            if (c["type"], c["status"], c["reason"]) not in seen:
-                seen.append((c["type"], c["status"], c["reason"]))
-
-    informer = Informer(client, *MR, namespace=namespace, field_selector=f"metadata.name={name}")
-    informer.add_handler(on_add=record, on_update=lambda _, new: record(new))
-    async with informer:
-        await informer.wait_synced()
-        yield seen
-
-
 async def test_rollout_is_progressing_then_rolled_out(cluster: Cluster, namespace: str) -> None:
     async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
         async with condition_history(ctl.client, namespace, "mr") as seen:
@@ -158,11 +145,67 @@ async def test_crash_looping_deployment_is_unhealthy_and_named(cluster: Cluster,
     crashing = deployment("crashing", namespace, crash_loop=True)
     async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
         await create_mr(ctl.client, "mr", namespace, crashing, deployment("fine", namespace))
-        mr = await ctl.wait_condition(namespace, "mr", "False", "DeploymentUnhealthy", "ResourcesHealthy", seconds=90)
-        message = next(c for c in mr["status"]["conditions"] if c["type"] == "ResourcesHealthy")["message"]
-        assert message.startswith(f'Deployment "{namespace}/crashing" is unhealthy: Pod "crashing-')
-        assert message.endswith("Containers in CrashLoop state: app")
+        await ctl.wait_condition(namespace, "mr", "False", "DeploymentUnhealthy", "ResourcesHealthy")
+
+        async def pod_named() -> bool:
+            message: str = (await ctl.condition(namespace, "mr", "ResourcesHealthy"))["message"]
+            return message.endswith("Containers in CrashLoop state: app)")
+
+        await until("the crash-looping Pod named", pod_named, 180)
+        message = (await ctl.condition(namespace, "mr", "ResourcesHealthy"))["message"]
+        assert message.startswith(
+            f'Deployment "{namespace}/crashing" is unhealthy: condition "Available" has invalid status False '
+            "(expected True) due to MinimumReplicasUnavailable: Deployment does not have minimum availability. "
+            '(Pod "crashing-'
+        )
         assert "fine" not in message
+
+
+async def test_unschedulable_deployment_is_unhealthy_at_once_and_healthy_once_scheduled(
+    cluster: Cluster, namespace: str
+) -> None:
+    waiting = deployment("waiting", namespace, replicas=2)
+    waiting["spec"]["template"]["spec"]["nodeSelector"] = {"trust.resource-manager.dev/no-such": "node"}
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        started = time.perf_counter()
+        await create_mr(ctl.client, "mr", namespace, waiting)
+        mr = await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+        elapsed = time.perf_counter() - started
+        healthy = next(c for c in mr["status"]["conditions"] if c["type"] == "ResourcesHealthy")
+        # judged in the very status write that reports the apply: GRM's verdict needs no waiting
+        assert (healthy["status"], healthy["reason"]) == ("False", "DeploymentUnhealthy"), (healthy, elapsed)
+        assert healthy["message"].startswith(f'Deployment "{namespace}/waiting" is unhealthy: ')
+
+        async def names_availability() -> bool:
+            condition = await ctl.condition(namespace, "mr", "ResourcesHealthy")
+            return 'condition "Available" has invalid status False' in condition["message"]
+
+        await until("the Deployment's Available=False in the message", names_availability)
+        # schedulable again (kwok runs Pods on its fake node): healthy once available, which only a watch
+        # event tells (the round that applies the change ends before the new Pods are ready)
+        del waiting["spec"]["template"]["spec"]["nodeSelector"]
+        await set_manifests(ctl.client, "mr", namespace, waiting)
+        await ctl.wait_condition(namespace, "mr", "True", "ResourcesHealthy", "ResourcesHealthy", seconds=180)
+        live = await ctl.client.get("apps/v1", "Deployment", "waiting", namespace=namespace)
+        assert live["status"]["availableReplicas"] == 2
+
+
+async def test_slow_rollout_is_not_healthy_while_replicas_are_unavailable(cluster: Cluster, namespace: str) -> None:
+    slow = deployment("slow", namespace, replicas=2, minReadySeconds=8)  # Pods ready at once, available 8 s later
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        async with condition_history(ctl.client, namespace, "mr") as seen:
+            await create_mr(ctl.client, "mr", namespace, slow)
+            mr = await ctl.wait_condition(namespace, "mr", "True", "ResourcesHealthy", "ResourcesHealthy", seconds=180)
+        unhealthy, healthy = (
+            ("ResourcesHealthy", "False", "DeploymentUnhealthy"),
+            ("ResourcesHealthy", "True", "ResourcesHealthy"),
+        )
+        assert seen.index(unhealthy) < seen.index(healthy)
+        live = await ctl.client.get("apps/v1", "Deployment", "slow", namespace=namespace)
+        available = next(c for c in live["status"]["conditions"] if c["type"] == "Available")
+        assert available["status"] == "True" and live["status"]["availableReplicas"] == 2
+        became_healthy = next(c for c in mr["status"]["conditions"] if c["type"] == "ResourcesHealthy")
+        assert became_healthy["lastTransitionTime"] >= available["lastTransitionTime"]  # not before it was available
 
 
 async def test_skip_health_check_is_honoured(cluster: Cluster, namespace: str) -> None:

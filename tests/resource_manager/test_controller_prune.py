@@ -144,6 +144,9 @@ async def test_statefulset_pvcs_are_deleted_with_delete_persistent_volume_claims
         await until(
             "the StatefulSet's PVC", lambda: ctl.exists("v1", "PersistentVolumeClaim", "data-db-0", namespace), 60
         )
+        # and its Pod: removed before the Pod exists, the StatefulSet controller may still create the Pod
+        # and, the PVC being gone, a new PVC that outlives the StatefulSet (a race GRM has as well)
+        await until("the StatefulSet's Pod", lambda: ctl.exists("v1", "Pod", "db-0", namespace), 60)
         pvc = await ctl.client.get("v1", "PersistentVolumeClaim", "data-db-0", namespace=namespace)
         assert (
             pvc["metadata"]["labels"]["resources.gardener.cloud/managed-by"] == "gardener"

@@ -13,6 +13,7 @@ from resource_manager.equivalences import build_equivalences
 from resource_manager.identity import key_of
 from resource_manager.install_order import crd_index, defining_crd, install_sort_key, prune_waves, sort_for_apply
 from resource_manager.inventory import (
+    added,
     diff_inventory,
     keep_on_prune,
     narrow,
@@ -191,6 +192,12 @@ def test_widen_adds_new_objects_and_keeps_old_memory() -> None:
     assert widen(old, new, EQ) == [old[0], _ref("ConfigMap", "b"), old[1]]
 
 
+def test_added_are_the_new_entries_no_old_one_matches() -> None:
+    old = [_ref("ConfigMap", "a"), _ref("Deployment", "d", api_version="extensions/v1beta1")]
+    new = [_ref("ConfigMap", "a", labels={"v": "new"}), _ref("ConfigMap", "b"), _ref("Deployment", "d", "n", "apps/v1")]
+    assert added(old, new, EQ) == [_ref("ConfigMap", "b")]  # the only one whose ownership must be checked
+
+
 def test_narrow_keeps_new_entries_and_pending_deletions() -> None:
     new = [_ref("ConfigMap", "a")]
     pending = [_ref("Secret", "s"), _ref("ConfigMap", "a", labels={"stale": "x"})]
@@ -237,6 +244,15 @@ def test_widen_covers_both_inventories(old: list[dict[str, Any]], new: list[dict
     assert {key_of(r) for r in old} <= widened_keys
     for ref in new:  # every new object is tracked, directly or through an equivalent old entry
         assert diff_inventory(widened, [_desired(ref)], EQ).previous
+
+
+@given(st.lists(_REFS, max_size=8, unique_by=key_of), st.lists(_REFS, max_size=8, unique_by=key_of))
+def test_widen_adds_exactly_the_added_entries(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    fresh = added(old, new, EQ)
+    assert sorted(map(key_of, widen(old, new, EQ))) == sorted(map(key_of, [*old, *fresh]))
+    refused = {key_of(r) for r in fresh[:1]}  # what the reconciler leaves out never enters the inventory
+    kept = widen(old, [r for r in new if key_of(r) not in refused], EQ)
+    assert refused.isdisjoint(map(key_of, kept))
 
 
 @given(

@@ -17,7 +17,7 @@ CONFIG_MAP = {
 }
 
 
-def test_a_go_dump_of_a_rejected_map_loses_its_values_but_keeps_the_object_identity() -> None:
+def test_a_go_dump_of_a_rejected_map_loses_its_values_but_keeps_the_metadata() -> None:
     message = (
         'ConfigMap "settings" is invalid: data.token: expected string, got '
         '&value.valueUnstructured{Value:map[string]interface {}{"nested":"hunter2-secret"}}'
