@@ -131,9 +131,14 @@ class LeaderElector:
             with contextlib.suppress(asyncio.CancelledError):
                 await lead_task
             if release:
-                await self._release()
+                await self.release()
         if not finished:
             raise LeaseLost(f"lost the Lease {self.lease_namespace}/{self.lease_name}: could not renew it in time")
+
+    async def attempt(self) -> bool:
+        """One try to take or keep the Lease without leading (True: we hold it now; ``leader`` names the
+        holder): a process that works without leader election still marks its presence and sees others."""
+        return await self._attempt(self.retry_period)
 
     async def _acquire(self) -> None:
         while True:
@@ -196,7 +201,8 @@ class LeaderElector:
             self._observed_at = now
         self.leader = spec.get("holderIdentity") or None
 
-    async def _release(self) -> None:
+    async def release(self) -> None:
+        """Give the Lease up if we hold it (a clean stop: a successor need not wait for it to expire)."""
         try:
             lease = await self.client.get(LEASE_API, "Lease", self.lease_name, namespace=self.lease_namespace)
             spec = lease.get("spec") or {}

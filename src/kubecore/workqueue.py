@@ -100,10 +100,13 @@ class WorkQueue(Generic[T]):
             priority = priority or was_priority
         self._delayed[item] = (loop.call_at(when, self._fire, item), priority)
 
-    def add_rate_limited(self, item: T) -> None:
-        """Retry `item` after its rate limiter's delay (grows with each failure until `forget`)."""
+    def add_rate_limited(self, item: T) -> float:
+        """Retry `item` after its rate limiter's delay (grows with each failure until `forget`); returns
+        the delay, so a caller can tell when the retry comes."""
         self._retries.inc()
-        self.add_after(item, self._limiter.when(item, asyncio.get_running_loop().time()))
+        delay = self._limiter.when(item, asyncio.get_running_loop().time())
+        self.add_after(item, delay)
+        return delay
 
     def forget(self, item: T) -> None:
         self._limiter.forget(item)

@@ -26,9 +26,10 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import aiohttp
 import structlog
 
-from kubecore import Client, KubeError, NotFound
+from kubecore import Client, ConnectionFailed, KubeError, NotFound, ServerError, TooManyRequests
 from kubecore.informer import Informer
 from kubecore.ratelimit import RateLimiter
 from kubecore.workqueue import ShutDown, WorkQueue
@@ -306,13 +307,18 @@ class Manager:
         started = time.monotonic()
         active = metrics.ACTIVE_WORKERS.labels(metrics.CONTROLLER)
         active.inc()
+        interrupted = False
         try:
             outcome = await self.reconciler.reconcile(namespace, name, self.secret)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.exception("reconcile crashed", namespace=namespace, name=name)
-            outcome = Outcome(error=f"crashed: {type(exc).__name__}")
+            interrupted = transient(exc)
+            if interrupted:  # the API server is away or overloaded: the retry is the whole story
+                outcome = Outcome(error=f"transient API error: {exc}")
+            else:
+                log.exception("reconcile crashed", namespace=namespace, name=name)
+                outcome = Outcome(error=f"crashed: {type(exc).__name__}")
         finally:
             active.dec()
         seconds = time.monotonic() - started
@@ -320,19 +326,29 @@ class Manager:
         metrics.RECONCILE_TIME.labels(metrics.CONTROLLER).observe(seconds)
         metrics.RECONCILE_TOTAL.labels(metrics.CONTROLLER, result).inc()
         failed = outcome.error is not None
-        detail: dict[str, Any] = (
-            {"error": outcome.error, "retry": self.queue.num_requeues(key) + 1}
-            if failed
-            else {"requeue_after": outcome.requeue_after}
-        )
-        log.info("reconcile", mr=f"{namespace}/{name}", result=result, seconds=round(seconds, 3), **detail)
+        detail: dict[str, Any] = {"requeue_after": outcome.requeue_after}
+        if failed:
+            delay = self.queue.add_rate_limited(key)
+            detail = {"error": outcome.error, "retry": self.queue.num_requeues(key), "retry_in": round(delay, 3)}
+        level = log.warning if interrupted else log.info
+        level("reconcile", mr=f"{namespace}/{name}", result=result, seconds=round(seconds, 3), **detail)
         if failed:
             metrics.RECONCILE_ERRORS.labels(metrics.CONTROLLER).inc()
-            self.queue.add_rate_limited(key)
             return
         self.queue.forget(key)
         if outcome.requeue_after is not None:
             self.queue.add_after(key, outcome.requeue_after)
+
+
+TRANSIENT = (ConnectionFailed, TooManyRequests, ServerError, TimeoutError, aiohttp.ClientError)
+"""Errors of an API server that is away, starting or overloaded: nothing is wrong with the MR or with us."""
+
+
+def transient(exc: BaseException) -> bool:
+    """True for :data:`TRANSIENT` errors, and for groups made only of them (concurrent requests)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(transient(inner) for inner in exc.exceptions)
+    return isinstance(exc, TRANSIENT)
 
 
 def _result(outcome: Outcome) -> str:

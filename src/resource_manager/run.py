@@ -27,7 +27,7 @@ from prometheus_client import Gauge
 from kubecore import Client, KubeError, NoMatchError, load_config
 from kubecore.cli import cli_client
 from kubecore.leaderelection import LeaderElector
-from resource_manager import logs, metrics
+from resource_manager import logs, metrics, presence
 from resource_manager.configuration import KIND, ConfigError, Configuration, Connection, build, parse_address
 from resource_manager.crd import CRD_NAME, MR_API_VERSION, MR_KIND
 from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS
@@ -179,19 +179,16 @@ async def run_controller(config: Configuration) -> None:
         )
         stack.push_async_callback(manager.close)
         election = config.leader_election
-        elector = (
-            LeaderElector(
-                source,
-                lease_name=election.name,
-                lease_namespace=lease_namespace(election.namespace),
-                identity=f"{socket.gethostname()}_{os.getpid()}",
-                lease_duration=election.lease_duration,
-                renew_deadline=election.renew_deadline,
-                retry_period=election.retry_period,
-            )
-            if election.enabled
-            else None
+        lease = LeaderElector(
+            source,
+            lease_name=election.name,
+            lease_namespace=lease_namespace(election.namespace),
+            identity=f"{socket.gethostname()}_{os.getpid()}",
+            lease_duration=election.lease_duration,
+            renew_deadline=election.renew_deadline,
+            retry_period=election.retry_period,
         )
+        elector = lease if election.enabled else None
         liveness, readiness = probes(source, manager, elector, target if config.target.kubeconfig else None)
         runner, bound = await serve(app(liveness, readiness), [config.metrics, config.health_probes])
         stack.push_async_callback(runner.cleanup)
@@ -212,6 +209,7 @@ async def run_controller(config: Configuration) -> None:
         if config.garbage_collector:
             beside.append(GarbageCollector(target, config.garbage_collector_sync_period).run)
         if elector is None:
+            beside.append(lambda: presence.announce(lease))  # a second manager gets a warning
             await _work(manager, beside)
             return
         leader = metrics.LEADER.labels(election.name)
@@ -233,7 +231,8 @@ async def _lead(manager: Manager, beside: Sequence[Callable[[], Awaitable[None]]
 
 
 async def _work(manager: Manager, beside: Sequence[Callable[[], Awaitable[None]]]) -> None:
-    """The manager, and beside it while it runs: the target cache's resync, the garbage collector."""
+    """The manager, and beside it while it runs: the target cache's resync, the garbage collector, and
+    without leader election the Lease check of :mod:`presence`."""
     tasks = [asyncio.ensure_future(run()) for run in beside]
     try:
         await manager.run()

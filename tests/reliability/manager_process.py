@@ -7,6 +7,7 @@ level: nothing is filtered by default) goes to one file that tests scan.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -112,7 +113,7 @@ async def clean_up(
     try:
         await _delete_mrs(client, namespaces)  # the in-process harness' clean-up
     finally:
-        manager.stop()
+        await asyncio.to_thread(manager.stop)  # a proxy in this event loop keeps serving its last requests
 
 
 def applied(mr: Mapping[str, Any]) -> Obj:

@@ -11,12 +11,16 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 from urllib.parse import urlparse
 
 import yaml
 
 from devcluster.cluster import Cluster, kubeconfig_document
+from kubecore import Client, load_kubeconfig
+from resource_manager.install import install_crds
 from tests.kubecore.tcpproxy import TcpProxy
+from tests.reliability.manager_process import ManagerProcess, manager_running
 
 
 class CountingProxy(TcpProxy):
@@ -55,3 +59,22 @@ def proxied_kubeconfig(cluster: Cluster, port: int, path: Path) -> Path:
     )
     path.write_text(yaml.safe_dump(document))
     return path
+
+
+class _Listening(Protocol):
+    port: int
+
+
+P = TypeVar("P", bound=_Listening)
+
+
+@contextlib.asynccontextmanager
+async def manager_behind(
+    proxy: contextlib.AbstractAsyncContextManager[P], cluster: Cluster, namespace: str, tmp_path: Path
+) -> AsyncIterator[tuple[Client, P, ManagerProcess]]:
+    """A manager watching ``namespace`` through ``proxy`` (started here), and an admin client that is not."""
+    async with Client(load_kubeconfig([cluster.kubeconfig]), name="reliability-test") as client, proxy as running:
+        await install_crds(client)
+        kubeconfig = proxied_kubeconfig(cluster, running.port, tmp_path / "proxied.kubeconfig")
+        async with manager_running(kubeconfig, client, [namespace], tmp_path / "manager.log") as manager:
+            yield client, running, manager
