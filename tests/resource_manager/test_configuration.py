@@ -41,7 +41,7 @@ def test_defaults_are_grms_and_no_slower() -> None:
     assert (config.health_probes, config.metrics) == (Endpoint("127.0.0.1", 8081), Endpoint("127.0.0.1", 8080))
     assert (config.workers, config.sync_period, config.always_update, config.managed_by) == (5, 60.0, False, "gardener")
     assert (config.resource_class, config.cluster_id) == ("resources", "")
-    assert config.target == Connection(None, 100.0, 130, (), 24 * 3600.0)  # the source's cluster, own client
+    assert config.target == Connection(None, -1.0, 130, (), 24 * 3600.0)  # the source's cluster, own client
     assert config.health_sync_period == 60.0
 
 
