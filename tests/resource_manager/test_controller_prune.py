@@ -157,7 +157,9 @@ async def test_statefulset_pvcs_are_deleted_with_delete_persistent_volume_claims
         async def pvc_gone() -> bool:
             return not await ctl.exists("v1", "PersistentVolumeClaim", "data-db-0", namespace)
 
-        await until("the PVC deleted with its StatefulSet", pvc_gone, 90)
+        await until(
+            "the PVC deleted with its StatefulSet", pvc_gone, 180
+        )  # kwok removes the Pod (and so the PVC protection) slowly under load
         await until("the StatefulSet gone", lambda: _gone(ctl, "apps/v1", "StatefulSet", "db", namespace), 90)
 
 
