@@ -157,9 +157,8 @@ async def test_statefulset_pvcs_are_deleted_with_delete_persistent_volume_claims
         async def pvc_gone() -> bool:
             return not await ctl.exists("v1", "PersistentVolumeClaim", "data-db-0", namespace)
 
-        await until(
-            "the PVC deleted with its StatefulSet", pvc_gone, 180
-        )  # kwok removes the Pod (and so the PVC protection) slowly under load
+        # kwok removes the Pod (and so the PVC's protection finalizer) slowly when the machine is busy
+        await until("the PVC deleted with its StatefulSet", pvc_gone, 180)
         await until("the StatefulSet gone", lambda: _gone(ctl, "apps/v1", "StatefulSet", "db", namespace), 90)
 
 
