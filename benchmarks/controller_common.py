@@ -22,9 +22,9 @@ import yaml
 
 from devcluster.cluster import Cluster
 from kubecore import Client, Informer, NotFound, load_kubeconfig
-from resource_manager.install import install_crds
-from resource_manager.manager import Manager
-from resource_manager.reconciler import Reconciler, Settings
+from resource_manager.cmd.install import install_crds
+from resource_manager.controller.controller import Manager
+from resource_manager.controller.reconciler import Reconciler, Settings
 
 Obj = dict[str, Any]
 MR = ("resources.gardener.cloud/v1alpha1", "ManagedResource")

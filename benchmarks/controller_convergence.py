@@ -41,9 +41,9 @@ from controller_common import (
     wait_all_applied,
 )
 from devcluster.cluster import Cluster, given_or_temporary_cluster
+from resource_manager.cmd.install import install_crds
 from resource_manager.desired import inject_labels, labels_to_inject, with_origin
-from resource_manager.fields import FIELD_MANAGER
-from resource_manager.install import install_crds
+from resource_manager.ssa.fields import FIELD_MANAGER
 
 CONCURRENCY = 32
 DEFAULT_SYNC_PERIOD = 60.0

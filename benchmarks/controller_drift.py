@@ -39,7 +39,7 @@ from controller_common import (
 from devcluster.cluster import given_or_temporary_cluster
 from kubecore import Client, Informer
 from kubecore.store import object_key
-from resource_manager.manager import Manager
+from resource_manager.controller.controller import Manager
 
 Check = Callable[[Obj], bool]
 

@@ -26,7 +26,7 @@ from tests.reliability.crash_rounds import crash_rounds
 from controller_common import arguments
 from devcluster.cluster import given_or_temporary_cluster
 from kubecore import Client, load_kubeconfig
-from resource_manager.install import install_crds
+from resource_manager.cmd.install import install_crds
 
 
 async def soak(kubeconfig: Path, rounds: int, sizes: tuple[int, int], seed: int, log: Path) -> None:

@@ -8,7 +8,7 @@ from what the code says now (tests/docs/test_reference.py runs the same comparis
 - docs/reference/metrics.md: every metric the manager registers with prometheus-client (name as scraped,
   type, labels, help text).
 - docs/reference/configuration.md: every field of GRM's configuration file, probed through the real parser
-  (`resource_manager.configuration.build`): a sample value is set and the page records which setting it
+  (`resource_manager.manager.configuration.build`): a sample value is set and the page records which setting it
   changes, or that it is warned about and ignored, or accepted with no effect; the default is the value of
   that setting without the field, the flag comes from `configuration.FLAGS`. Only the list of fields, a
   sample value each and a note are written here.
@@ -27,8 +27,8 @@ from typing import Any, NamedTuple
 from prometheus_client.metrics import MetricWrapperBase
 
 import kubecore.metrics
-import resource_manager.metrics
-from resource_manager import configuration
+import resource_manager.manager.metrics
+from resource_manager.manager import configuration
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "reference"
@@ -79,7 +79,7 @@ def commands_page() -> str:
 
 
 def registered_metrics() -> list[MetricWrapperBase]:
-    modules = (resource_manager.metrics, kubecore.metrics)
+    modules = (resource_manager.manager.metrics, kubecore.metrics)
     found = {id(v): v for m in modules for v in vars(m).values() if isinstance(v, MetricWrapperBase)}
     return sorted(found.values(), key=lambda metric: metric._name)
 

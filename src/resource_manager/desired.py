@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from resource_manager import annotations as ann
-from resource_manager.annotations import annotations_of, labels_of, mapping
-from resource_manager.identity import DEFAULT_NAMESPACE, key_of, text
-from resource_manager.origin import origin_for
-from resource_manager.secret_data import Manifest
+from resource_manager.api import annotations as ann
+from resource_manager.api.annotations import annotations_of, labels_of, mapping
+from resource_manager.api.identity import DEFAULT_NAMESPACE, key_of, text
+from resource_manager.api.origin import origin_for
+from resource_manager.source.secret_data import Manifest
 
 IsNamespaced = Callable[[str, str], "bool | None"]
 """``is_namespaced(api_version, kind)``: True/False from the target's REST mapping, None if unknown."""
@@ -39,7 +39,7 @@ class DesiredObject(NamedTuple):
     reference: dict[str, Any]
     """The ``status.resources`` entry."""
     key: str
-    """Identity key ``group/kind/namespace/name`` (see :mod:`resource_manager.identity`)."""
+    """Identity key ``group/kind/namespace/name`` (see :mod:`resource_manager.api.identity`)."""
     ignore_mode: bool
     """``mode: Ignore``: neither applied nor listed; released if it was managed before."""
     raw: bytes

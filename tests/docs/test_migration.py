@@ -22,8 +22,8 @@ import pytest
 
 from devcluster import Cluster
 from kubecore import Client, load_kubeconfig
-from resource_manager import annotations as ann
-from resource_manager.install import install_crds
+from resource_manager.api import annotations as ann
+from resource_manager.cmd.install import install_crds
 from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import MR, configmap, managed_resource, manifests, secret
 from tests.resource_manager.manager_process import config_file, eventually, running_manager

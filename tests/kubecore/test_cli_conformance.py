@@ -22,8 +22,8 @@ from devcluster.cli import main as dev_main
 from kstatus.cli import app as kstatus_app
 from kstatus.cli import main as kstatus_main
 from kubecore.version import VERSION
-from resource_manager.cli import app as rm_app
-from resource_manager.cli import main as rm_main
+from resource_manager.cmd.cli import app as rm_app
+from resource_manager.cmd.cli import main as rm_main
 
 Main = Callable[[list[str] | None], None]
 TOOLS: list[tuple[str, typer.Typer, Main]] = [

@@ -18,7 +18,7 @@ import yaml
 
 from devcluster.cluster import Cluster, kubeconfig_document
 from kubecore import Client, load_kubeconfig
-from resource_manager.install import install_crds
+from resource_manager.cmd.install import install_crds
 from tests.kubecore.tcpproxy import TcpProxy
 from tests.reliability.manager_process import ManagerProcess, manager_running
 

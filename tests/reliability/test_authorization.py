@@ -18,7 +18,7 @@ import yaml
 
 from devcluster import Cluster
 from kubecore import Client, load_kubeconfig
-from resource_manager.install import install_crds
+from resource_manager.cmd.install import install_crds
 from tests.kubecore.waiting import until
 from tests.reliability.accounts import cluster_role, service_account_kubeconfig
 from tests.reliability.manager_process import manager_running, wait_applied

@@ -8,7 +8,7 @@ import pytest
 
 from devcluster import Cluster
 from kubecore import Client, load_kubeconfig
-from resource_manager.install import install_crds
+from resource_manager.cmd.install import install_crds
 from tests.reliability.crash_rounds import crash_rounds
 
 pytestmark = pytest.mark.cluster

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import structlog
 
-from resource_manager import logs
+from resource_manager.manager import logs
 
 CANARY = "canary-7f3a9c1e-never-log-me"
 

@@ -19,7 +19,7 @@ import pytest
 
 from devcluster import Cluster
 from kubecore import Client, load_kubeconfig
-from resource_manager.install import install_crds
+from resource_manager.cmd.install import install_crds
 from tests.reliability.manager_process import manager_running, wait_applied
 from tests.resource_manager.controller_harness import managed_resource, secret
 

@@ -18,7 +18,7 @@ import pytest
 from devcluster import Cluster
 from kubecore import Client, NotFound, load_kubeconfig
 from kubecore.leaderelection import LEASE_API
-from resource_manager.install import install_crds
+from resource_manager.cmd.install import install_crds
 from tests.kubecore.waiting import until
 from tests.reliability.manager_process import ManagerProcess, clean_up, start_manager, wait_applied
 from tests.resource_manager.controller_harness import configmap, create_mr, set_manifests

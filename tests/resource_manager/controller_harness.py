@@ -19,9 +19,9 @@ import yaml
 
 from kubecore import Client, Informer, NotFound, load_kubeconfig
 from kubecore.ratelimit import RateLimiter
-from resource_manager.install import install_crds
-from resource_manager.manager import Manager
-from resource_manager.reconciler import Reconciler, Settings
+from resource_manager.cmd.install import install_crds
+from resource_manager.controller.controller import Manager
+from resource_manager.controller.reconciler import Reconciler, Settings
 from tests.kubecore.waiting import until
 
 Obj = dict[str, Any]

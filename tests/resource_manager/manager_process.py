@@ -20,7 +20,7 @@ import aiohttp
 import orjson
 import yaml
 
-from resource_manager.configuration import API_VERSION, KIND
+from resource_manager.manager.configuration import API_VERSION, KIND
 from tests.kubecore.waiting import until
 
 T = TypeVar("T")

@@ -17,7 +17,7 @@ import yaml
 
 from devcluster import Cluster
 from devcluster.helm import ensure_helm
-from resource_manager.configuration import Endpoint, build
+from resource_manager.manager.configuration import Endpoint, build
 from tests.resource_manager.manager_process import eventually, running_manager
 
 ROOT = Path(__file__).resolve().parents[2]

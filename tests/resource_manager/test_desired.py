@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resource_manager import annotations as a
+from resource_manager.api import annotations as a
 from resource_manager.desired import (
     build_desired,
     default_namespace,
@@ -17,7 +17,7 @@ from resource_manager.desired import (
     status_reference,
     type_meta_problem,
 )
-from resource_manager.secret_data import Manifest
+from resource_manager.source.secret_data import Manifest
 
 MR = {
     "metadata": {"namespace": "shoot--a", "name": "mr"},

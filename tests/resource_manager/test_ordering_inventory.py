@@ -7,18 +7,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resource_manager import annotations as a
+from resource_manager.api import annotations as a
+from resource_manager.api.equivalences import build_equivalences
+from resource_manager.api.identity import key_of
 from resource_manager.desired import DesiredObject
-from resource_manager.equivalences import build_equivalences
-from resource_manager.identity import key_of
-from resource_manager.install_order import (
-    apply_waves,
-    crd_index,
-    defining_crd,
-    install_sort_key,
-    prune_waves,
-    sort_for_apply,
-)
 from resource_manager.inventory import (
     added,
     diff_inventory,
@@ -29,6 +21,14 @@ from resource_manager.inventory import (
     sort_references,
     to_delete_on_mr_deletion,
     widen,
+)
+from resource_manager.ssa.order import (
+    apply_waves,
+    crd_index,
+    defining_crd,
+    install_sort_key,
+    prune_waves,
+    sort_for_apply,
 )
 
 EQ = build_equivalences()

@@ -1,0 +1,428 @@
+"""One reconcile of one ManagedResource (network: source cluster for the MR and its Secrets, target for objects).
+
+Dispatch as GRM (spec §3.2): class filter → ``gardener.cloud/operation`` (``wait-for-state`` skips,
+``reconcile`` is removed first) → ignored MR → deletion path (deleted, or handed over to another class)
+→ wait for another class' cleanup → reconcile path.
+
+Reconcile path, with our ordering (spec §10.5-§10.7, §10.13): finalizer → read Secrets → decode →
+desired objects → **widen** ``status.resources`` (old + new, written before any object is touched;
+objects another MR owns are left out) → release ``mode: Ignore`` objects → apply in install order →
+prune in waves (whatever the apply did, as GRM; never while a document fails to decode) → **narrow**
+``status.resources`` → final status. A crash anywhere leaves every object we created listed in the
+inventory, and nothing in the inventory can make us delete another MR's object. Status is written only
+when it changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import structlog
+
+from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
+from resource_manager.api import annotations as ann
+from resource_manager.api import conditions as cond
+from resource_manager.api.crd import MR_API_VERSION, MR_KIND
+from resource_manager.api.equivalences import build_equivalences
+from resource_manager.api.identity import key_of
+from resource_manager.api.origin import origin_for, ownership_conflict
+from resource_manager.controller.target_cache import Prefetched, TargetCache, kinds_for
+from resource_manager.desired import DesiredObject, build_desired, type_meta_problem
+from resource_manager.health.assess import health_conditions
+from resource_manager.inventory import (
+    added,
+    diff_inventory,
+    narrow,
+    new_references,
+    to_delete_on_mr_deletion,
+    widen,
+)
+from resource_manager.prune import Pruner, PruneResult
+from resource_manager.source.secret_data import Manifest, decode_secrets, decoding_failed_message
+from resource_manager.ssa.apply import Applier, Failure, error_text, release_orphans
+from resource_manager.ssa.fields import DEFAULT_TAKEOVER_MANAGERS
+from resource_manager.ssa.plan import MergeOptions
+
+log = structlog.get_logger("resource_manager.controller.reconciler")
+
+Obj = dict[str, Any]
+SecretLookup = Callable[[str, str], "Obj | None"]
+"""``lookup(namespace, name)``: a Secret from the informer cache, ``None`` if not cached."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    resource_class: str = ann.DEFAULT_CLASS
+    cluster_id: str = ""
+    managed_by: str = ann.DEFAULT_MANAGED_BY
+    sync_period: float = 60.0
+    """Requeue after a successful reconcile (GRM's default 1 m)."""
+    health_sync_period: float | None = None
+    """GRM's ``controllers.health.syncPeriod``: requeue at least this often, so health is recomputed also
+    where no watch event tells (objects outside the watched namespaces or of kinds we may not list)."""
+    deletion_requeue: float = 5.0
+    """Requeue while deletions are pending (GRM's ``RequeueAfterOnDeletionPending``)."""
+    wave_wait: float = 5.0
+    """How long one prune wave may take to disappear before the pass ends as pending."""
+    crd_wait: float = 30.0
+    """How long to wait for a CRD of the MR to become Established before its custom resources."""
+    takeover_managers: frozenset[str] = DEFAULT_TAKEOVER_MANAGERS
+    """Field managers whose fields count as hand edits and are taken over (``resource_manager.ssa.fields``)."""
+
+
+class Outcome(NamedTuple):
+    requeue_after: float | None = None
+    """Reconcile again after this many seconds (``None``: only on the next event)."""
+    error: str | None = None
+    """Set when the round failed: the manager retries with back-off."""
+
+
+def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    return obj.get("metadata") or {}
+
+
+def waits_for_other_class(mr: Mapping[str, Any], finalizer: str) -> bool:
+    """GRM's ``IsWaitForCleanupRequired``: the first GRM finalizer on the MR belongs to another class."""
+    ours = [f for f in _meta(mr).get("finalizers") or () if f.startswith(ann.FINALIZER_PREFIX)]
+    return bool(ours) and ours[0] != finalizer
+
+
+class Reconciler:
+    """Reconciles ManagedResources of the source cluster into the target cluster."""
+
+    def __init__(self, source: Client, target: Client, settings: Settings | None = None) -> None:
+        self.source = source
+        self.target = target
+        self.settings = settings or Settings()
+        self.finalizer = ann.finalizer_name(self.settings.resource_class)
+        self.cache = TargetCache(
+            target,
+            managed_by=self.settings.managed_by,
+            cluster_id=self.settings.cluster_id,
+            takeover_managers=self.settings.takeover_managers,
+        )
+        """Watches of the managed kinds and what was applied last (zero-write resyncs, drift, health)."""
+
+    async def reconcile(self, namespace: str, name: str, secrets: SecretLookup) -> Outcome:
+        """Bring the MR ``namespace/name`` one step closer to its desired state."""
+        try:
+            mr = await self.source.get(MR_API_VERSION, MR_KIND, name, namespace=namespace)
+        except NotFound:
+            await self.cache.release((namespace, name))
+            return Outcome()
+        try:
+            return await self._dispatch(mr, secrets)
+        except Conflict as exc:  # a concurrent MR change: retry on the fresh object
+            log.info("conflict writing the ManagedResource, retrying", mr=f"{namespace}/{name}", request=exc.method)
+            return Outcome(error=error_text(exc))
+
+    async def _dispatch(self, mr: Obj, secrets: SecretLookup) -> Outcome:
+        responsible = ann.responsible(self.settings.resource_class, mr)
+        has_finalizer = self.finalizer in (_meta(mr).get("finalizers") or ())
+        if not responsible and not has_finalizer:  # another class' MR: not even its annotations are ours
+            return Outcome()
+        operation = ann.annotations_of(mr).get(ann.OPERATION)
+        if operation == "wait-for-state":
+            return Outcome()
+        if operation == "reconcile":
+            mr = await self._patch_mr(mr, {"metadata": {"annotations": {ann.OPERATION: None}}})
+        deleting = bool(_meta(mr).get("deletionTimestamp"))
+        if ann.ignored(mr) and not deleting:
+            await self._write_status(mr, {"conditions": cond.ignored_conditions(self._conditions(mr), _now())})
+            return Outcome()
+        if deleting or not responsible:
+            return await self._delete(mr)
+        if waits_for_other_class(mr, self.finalizer):
+            log.info("waiting for another class to clean up", mr=_name(mr))
+            return Outcome()
+        if not has_finalizer:
+            finalizers = [*(_meta(mr).get("finalizers") or ()), self.finalizer]
+            mr = await self._patch_mr(mr, {"metadata": {"finalizers": finalizers}})
+        return await self._reconcile(mr, secrets)
+
+    # --- reconcile path ---------------------------------------------------------------------------------
+    async def _reconcile(self, mr: Obj, secrets: SecretLookup) -> Outcome:
+        started = time.monotonic()
+        read = await self._read_secrets(mr, secrets)
+        if isinstance(read, str):
+            mr = await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, "CannotReadSecret", read)})
+            return Outcome(error=read)
+        # Decoding big (or hostile) data takes CPU seconds: off the event loop, other MRs keep being served.
+        manifests, decoding_errors = await asyncio.to_thread(decode_secrets, read)
+        desired = build_desired(
+            manifests,
+            mr,
+            await self._scopes(manifests),
+            cluster_id=self.settings.cluster_id,
+            managed_by=self.settings.managed_by,
+        )
+        spec = mr.get("spec") or {}
+        equivalences = build_equivalences(spec.get("equivalences"))
+        status = mr.get("status") or {}
+        old = list(status.get("resources") or [])
+        diff = diff_inventory(old, desired, equivalences)
+        new_refs = new_references(desired)
+        checksum = cond.secrets_data_checksum(d.raw for d in desired if not d.ignore_mode)
+        conditions = self._conditions(mr)
+        if cond.checks_must_reset(status, new_refs, checksum):
+            conditions = cond.reset_for_changed_resources(conditions, _now())
+        origin = _origin(mr, self.settings.cluster_id)
+        to_apply = [d for d in desired if not d.ignore_mode]  # the applier orders them (install order)
+        await self.cache.ensure(_key(mr), kinds_for(d.reference for d in to_apply))
+        # what the cache cannot tell is read once, concurrently, for the ownership check and the apply
+        prefetched = await self.cache.prefetch(d.obj for d in to_apply if type_meta_problem(d.obj) is None)
+        refused = await self._owned_by_others(to_apply, added(old, new_refs, equivalences), origin, prefetched)
+        widened = widen(old, [r for r in new_refs if key_of(r) not in refused], equivalences)
+        mr = await self._write_status(mr, {"conditions": conditions, "resources": widened})
+
+        release_failures = await release_orphans(self.target, diff.to_release, origin)
+        if release_failures:
+            message = cond.release_message([f.message for f in release_failures])
+            await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, cond.RELEASE_FAILED, message)})
+            return Outcome(error=message)
+
+        failures = await self._apply(mr, to_apply, diff.previous, origin, equivalences, prefetched)
+        # pruning does not wait for a clean apply (as GRM): an object that fails because an old one still
+        # holds something (a renamed Service keeping its nodePort) gets it in the next round
+        unmatched = diff.to_prune
+        pruned = PruneResult([], [], []) if decoding_errors else await self._pruner(mr).prune(unmatched)
+        done = set(pruned.done)
+        if failures:
+            message = cond.apply_failed_message([f.message for f in failures])
+            conditions = self._applied(mr, cond.FALSE, cond.APPLY_FAILED, message)
+            await self._write_status(mr, {"conditions": conditions, "resources": _without(widened, done)})
+            return Outcome(error=message)
+        resources = narrow(new_refs, _without(unmatched, done))
+        outcome = await self._finish(mr, resources, pruned, decoding_errors, checksum)
+        log.info(
+            "reconciled",
+            mr=_name(mr),
+            objects=len(new_refs),
+            pruned=len(done),
+            seconds=round(time.monotonic() - started, 3),
+        )
+        return outcome
+
+    async def _finish(
+        self,
+        mr: Obj,
+        resources: list[Mapping[str, Any]],
+        pruned: PruneResult,
+        decoding_errors: list[Any],
+        checksum: str,
+    ) -> Outcome:
+        """The round's last status write: prune problems, or success (ApplySucceeded / DecodingFailed)."""
+        if pruned.failures:
+            message = cond.cleanup_message([f.message for f in pruned.failures])
+            conditions = self._applied(mr, cond.FALSE, cond.DELETION_FAILED, message)
+            await self._write_status(mr, {"conditions": conditions, "resources": resources})
+            return Outcome(error=message)
+        if pruned.pending:
+            message = cond.cleanup_message(pruned.pending)
+            conditions = self._applied(mr, cond.STATUS_PROGRESSING, cond.DELETION_PENDING, message)
+            await self._write_status(mr, {"conditions": conditions, "resources": resources})
+            return Outcome(requeue_after=self.settings.deletion_requeue)
+        decoding = decoding_failed_message(decoding_errors) if decoding_errors else None
+        conditions = cond.applied_result(self._conditions(mr), decoding, _now())
+        if decoding is None:  # health is judged only while everything is applied (GRM's gating)
+            live_of = await self.cache.live_of(resources)
+            conditions = health_conditions(conditions, resources, live_of, self.cache.snapshot_lookup(), _now())
+        final = {
+            "conditions": conditions,
+            "secretsDataChecksum": checksum,
+            "resources": resources,
+            "observedGeneration": _meta(mr).get("generation"),
+        }
+        await self._write_status(mr, final)
+        return Outcome(requeue_after=min(self.settings.sync_period, self.settings.health_sync_period or math.inf))
+
+    async def _read_secrets(self, mr: Obj, lookup: SecretLookup) -> list[Obj] | str:
+        """The referenced Secrets in order (cache first, then a GET), or GRM's error text."""
+        namespace = _meta(mr).get("namespace", "")
+        result = []
+        for ref in (mr.get("spec") or {}).get("secretRefs") or []:
+            name = ref.get("name", "") if isinstance(ref, Mapping) else ""
+            secret = lookup(namespace, name)
+            if secret is None:
+                try:
+                    secret = await self.source.get("v1", "Secret", name, namespace=namespace)
+                except KubeError as exc:
+                    return error_text(exc)
+            result.append(secret)
+        return result
+
+    async def _scopes(self, manifests: Iterable[Manifest]) -> Callable[[str, str], bool | None]:
+        """``is_namespaced`` for :func:`build_desired`, resolved up front from the target's discovery.
+
+        A kind the target does not serve yet but whose CRD is among the manifests takes the CRD's scope.
+        """
+        kinds = {(m.obj.get("apiVersion") or "", m.obj.get("kind") or "") for m in manifests}
+        crd_scopes = _crd_scopes(m.obj for m in manifests)
+        scopes: dict[tuple[str, str], bool | None] = {}
+        for api_version, kind in kinds:
+            if not api_version or not kind:
+                continue
+            try:
+                scopes[(api_version, kind)] = (await self.target.resource(api_version, kind)).namespaced
+            except (NoMatchError, KubeError):
+                scopes[(api_version, kind)] = crd_scopes.get((api_version.rpartition("/")[0], kind))
+        return lambda api_version, kind: scopes.get((api_version, kind))
+
+    async def _owned_by_others(
+        self,
+        to_apply: Iterable[DesiredObject],
+        new: Iterable[Mapping[str, Any]],
+        origin: str,
+        prefetched: Prefetched,
+    ) -> set[str]:
+        """Keys of the objects about to be listed for the first time (``new``) that another MR owns.
+
+        The apply refuses them (and checks again right before writing: this is no lock); leaving them
+        out of the widened inventory is what guarantees that deleting this MR never deletes them. The
+        live objects come from the target cache; one that cannot be read counts as ours (pruning
+        re-checks the origin before any delete anyway).
+        """
+        keys = {key_of(reference) for reference in new}
+        refused: set[str] = set()
+        for item in to_apply:
+            if item.key not in keys or type_meta_problem(item.obj) is not None:
+                continue
+            meta = item.obj.get("metadata") or {}
+            try:
+                seen = await self.cache.observe(
+                    item.obj["apiVersion"],
+                    item.obj["kind"],
+                    meta.get("name") or "",
+                    meta.get("namespace"),
+                    prefetched=prefetched,
+                )
+            except KubeError:
+                continue
+            if ownership_conflict(seen.live, origin) is not None:
+                refused.add(item.key)
+        return refused
+
+    async def _apply(
+        self,
+        mr: Obj,
+        to_apply: list[DesiredObject],
+        previous: Mapping[str, Mapping[str, Any]],
+        origin: str,
+        equivalences: Any,
+        prefetched: Prefetched,
+    ) -> list[Failure]:
+        spec = mr.get("spec") or {}
+        force_labels, force_annotations = (
+            spec.get("forceOverwriteLabels") is True,
+            (spec.get("forceOverwriteAnnotations") is True),
+        )
+
+        def options_for(item: DesiredObject, scaled: bool) -> MergeOptions:
+            old = previous.get(item.key) or {}
+            return MergeOptions(
+                old_labels=old.get("labels") or {},
+                old_annotations=old.get("annotations") or {},
+                force_overwrite_labels=force_labels,
+                force_overwrite_annotations=force_annotations,
+                horizontally_scaled=scaled,
+            )
+
+        crd_wait = self.settings.crd_wait
+        applier = Applier(self.target, origin, options_for, equivalences, self.cache, _key(mr), crd_wait=crd_wait)
+        return (await applier.apply_all(to_apply, prefetched)).failures
+
+    def _pruner(self, mr: Mapping[str, Any]) -> Pruner:
+        delete_pvcs = (mr.get("spec") or {}).get("deletePersistentVolumeClaims") is True
+        origin = _origin(mr, self.settings.cluster_id)
+        return Pruner(self.target, origin, delete_pvcs=delete_pvcs, wave_wait=self.settings.wave_wait)
+
+    # --- deletion path ------------------------------------------------------------------------------------
+    async def _delete(self, mr: Obj) -> Outcome:
+        """MR deleted or handed over to another class: delete (unless keepObjects), drop our finalizer."""
+        keep_objects = (mr.get("spec") or {}).get("keepObjects") is True
+        conditions = cond.deletion_conditions(self._conditions(mr), _now(), keep_objects=keep_objects)
+        mr = await self._write_status(mr, {"conditions": conditions})
+        references = to_delete_on_mr_deletion(mr)
+        if references:
+            pruned = await self._pruner(mr).prune(references)
+            done = set(pruned.done)
+            remaining = [r for r in references if key_of(r) not in done]
+            if not pruned.complete:
+                failed = bool(pruned.failures)
+                messages = [f.message for f in pruned.failures] or pruned.pending
+                status, reason = (
+                    (cond.FALSE, cond.DELETION_FAILED) if failed else (cond.STATUS_PROGRESSING, cond.DELETION_PENDING)
+                )
+                conditions = self._applied(mr, status, reason, cond.cleanup_message(messages))
+                await self._write_status(mr, {"conditions": conditions, "resources": remaining})
+                if failed:
+                    return Outcome(error=cond.cleanup_message(messages))
+                return Outcome(requeue_after=self.settings.deletion_requeue)
+            mr = await self._write_status(mr, {"resources": remaining})
+        finalizers = [f for f in _meta(mr).get("finalizers") or () if f != self.finalizer]
+        with contextlib.suppress(NotFound):
+            await self._patch_mr(mr, {"metadata": {"finalizers": finalizers or None}})
+        await self.cache.release(_key(mr))
+        log.info("released managed resource", mr=_name(mr), kept_objects=keep_objects)
+        return Outcome()
+
+    # --- MR writes ------------------------------------------------------------------------------------------
+    @staticmethod
+    def _conditions(mr: Mapping[str, Any]) -> list[Obj]:
+        return list((mr.get("status") or {}).get("conditions") or [])
+
+    def _applied(self, mr: Mapping[str, Any], status: str, reason: str, message: str) -> list[Obj]:
+        return cond.set_condition(self._conditions(mr), cond.APPLIED, status, reason, message, _now())
+
+    async def _patch_mr(self, mr: Obj, patch: Obj) -> Obj:
+        """JSON merge patch of the MR with its resourceVersion as optimistic lock (as GRM)."""
+        patch = {**patch, "metadata": {**patch["metadata"], "resourceVersion": _meta(mr).get("resourceVersion")}}
+        meta = _meta(mr)
+        return await self.source.patch(MR_API_VERSION, MR_KIND, meta["name"], patch, namespace=meta["namespace"])
+
+    async def _write_status(self, mr: Obj, changes: Mapping[str, Any]) -> Obj:
+        """Update the status subresource with ``changes`` merged in; no request when nothing changes."""
+        status = {**(mr.get("status") or {}), **changes}
+        if status == (mr.get("status") or {}):
+            return mr
+        return await self.source.update({**mr, "status": status}, subresource="status")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _name(mr: Mapping[str, Any]) -> str:
+    return f"{_meta(mr).get('namespace', '')}/{_meta(mr).get('name', '')}"
+
+
+def _key(mr: Mapping[str, Any]) -> tuple[str, str]:
+    return _meta(mr).get("namespace", ""), _meta(mr).get("name", "")
+
+
+def _origin(mr: Mapping[str, Any], cluster_id: str) -> str:
+    return origin_for(*_key(mr), cluster_id)
+
+
+def _without(references: Iterable[Mapping[str, Any]], keys: set[str]) -> list[Mapping[str, Any]]:
+    return [r for r in references if key_of(r) not in keys]
+
+
+def _crd_scopes(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], bool]:
+    """``(group, kind)`` → namespaced, from CustomResourceDefinition manifests."""
+    scopes: dict[tuple[str, str], bool] = {}
+    for obj in objects:
+        if obj.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = obj.get("spec") or {}
+        kind = (spec.get("names") or {}).get("kind")
+        if spec.get("group") and kind:
+            scopes[(spec["group"], kind)] = spec.get("scope") == "Namespaced"
+    return scopes

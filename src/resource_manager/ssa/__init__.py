@@ -1,0 +1,8 @@
+"""Server-side apply into the target cluster: the only package that writes objects there (prune deletes).
+
+``plan`` expresses GRM's update merge as an apply plan, ``drift`` decides locally whether a write is needed
+at all, ``fields`` reads and takes over field ownership (``managedFields``), ``order`` sorts objects into
+install waves, ``apply`` sends the writes and ``redact`` keeps manifest values out of the error texts.
+``established`` waits for a CustomResourceDefinition before its custom resources are applied.
+Everything but ``apply`` and ``established`` is pure.
+"""

@@ -1,0 +1,387 @@
+"""Trusting the live object, on the real cluster: hand edits (additions too) are undone within a second while
+other controllers' fields stay; a restarted manager writes nothing for objects that match; an object that
+exists without our label is read before its first apply; a kind we may not list is not listed again and
+again; errors name the object as the manifest does."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+
+from devcluster import Cluster
+from kubecore import Client, Conflict, load_kubeconfig
+from resource_manager.cmd.install import install_crds
+from resource_manager.controller.controller import Manager
+from resource_manager.controller.reconciler import Reconciler, Settings
+from tests.kstatus_live.manifests import deployment
+from tests.kubecore.waiting import until
+from tests.resource_manager.controller_harness import (
+    Controller,
+    configmap,
+    create_mr,
+    running_controller,
+    set_manifests,
+    start_controller,
+    wait_started,
+)
+
+pytestmark = pytest.mark.cluster
+
+Obj = dict[str, Any]
+WITHIN = 1.0  # seconds: a hand edit is undone within this
+WRITES = ("POST", "PUT", "PATCH", "APPLY", "DELETE")
+
+
+def apiserver_writes(cluster: Cluster, resources: Sequence[str]) -> int:
+    """The API server's own count of accepted write requests to ``resources`` (main resource, not status).
+
+    Refused ones are not counted: the root-CA publisher's re-creation of ``kube-root-ca.crt`` in the
+    terminating namespaces of earlier tests is answered 403 and would be counted as noise otherwise."""
+    total = 0
+    for line in cluster.kubectl("get", "--raw", "/metrics").stdout.splitlines():
+        if not line.startswith("apiserver_request_total{"):
+            continue
+        labels = dict(part.split("=", 1) for part in line[line.index("{") + 1 : line.index("}")].split(","))
+        label = {k: v.strip('"') for k, v in labels.items()}
+        accepted = label.get("code", "").startswith("2")
+        if (
+            accepted
+            and label.get("verb") in WRITES
+            and label.get("resource") in resources
+            and not label.get("subresource")
+        ):
+            total += int(float(line.rsplit(" ", 1)[1]))
+    return total
+
+
+async def idle(ctl: Controller) -> None:
+    await until("the controller idle", lambda: not len(ctl.manager.queue) and not ctl.manager.queue.in_flight)
+
+
+async def repaired_within(what: str, check: Any, seconds: float = WITHIN) -> float:
+    started = time.perf_counter()
+    await until(what, check, seconds)
+    return time.perf_counter() - started
+
+
+async def test_kubectl_patch_adding_a_data_key_is_undone_within_a_second(cluster: Cluster, namespace: str) -> None:
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        await create_mr(ctl.client, "mr", namespace, configmap("cm", namespace, {"k": "v"}))
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+        await idle(ctl)
+        before = await ctl.client.get("v1", "ConfigMap", "cm", namespace=namespace)
+        patches = ctl.client.transport.stats.count(verb="PATCH")
+        cluster.kubectl("patch", "configmap", "cm", "-n", namespace, "-p", '{"data":{"added":"x"}}')
+
+        async def removed() -> bool:
+            live = await ctl.client.get("v1", "ConfigMap", "cm", namespace=namespace)
+            return bool(live["data"] == {"k": "v"})
+
+        await repaired_within("the added key removed", removed)
+        await idle(ctl)
+        live = await ctl.client.get("v1", "ConfigMap", "cm", namespace=namespace)
+        assert live["metadata"]["uid"] == before["metadata"]["uid"]  # repaired in place, not re-created
+        managers = {e["manager"]: e for e in live["metadata"]["managedFields"]}
+        assert "kubectl-patch" not in managers  # its only field is ours now, and gone
+        assert ctl.client.transport.stats.count(verb="PATCH") == patches + 2  # take over + apply, nothing else
+        condition = await ctl.condition(namespace, "mr")
+        assert (condition["status"], condition["reason"]) == ("True", "ApplySucceeded")
+
+
+async def test_kubectl_edit_adding_an_env_var_is_undone(cluster: Cluster, namespace: str) -> None:
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        await create_mr(ctl.client, "mr", namespace, deployment("web", namespace))
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+        while True:  # what `kubectl edit` sends: a PUT of the edited object (retried on a concurrent change)
+            live = await ctl.client.get("apps/v1", "Deployment", "web", namespace=namespace)
+            live["spec"]["template"]["spec"]["containers"][0]["env"] = [{"name": "DEBUG", "value": "1"}]
+            with contextlib.suppress(Conflict):
+                await ctl.client.update(live, field_manager="kubectl-edit")
+                break
+
+        async def env_gone() -> bool:
+            now = await ctl.client.get("apps/v1", "Deployment", "web", namespace=namespace)
+            return "env" not in now["spec"]["template"]["spec"]["containers"][0]
+
+        await repaired_within("the added env var removed", env_gone)
+        now = await ctl.client.get("apps/v1", "Deployment", "web", namespace=namespace)
+        assert now["metadata"]["uid"] == live["metadata"]["uid"]
+        assert now["spec"]["template"]["spec"]["containers"][0]["image"] == "example.invalid/app:1"
+
+
+async def test_hand_added_label_and_other_controllers_fields_stay_without_writes(
+    cluster: Cluster, namespace: str
+) -> None:
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        client = ctl.client
+        await create_mr(ctl.client, "mr", namespace, configmap("cm", namespace), configmap("sentinel", namespace))
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+        await idle(ctl)
+        cluster.kubectl("label", "configmap", "cm", "-n", namespace, "team=x")
+        foreign = {"data": {"extra": "1"}}
+        await client.patch("v1", "ConfigMap", "cm", foreign, namespace=namespace, field_manager="hpa-like-controller")
+        edited = await client.get("v1", "ConfigMap", "cm", namespace=namespace)
+        writes = client.transport.stats.writes
+        # a later deletion in the same watch is repaired only after the edits' events were handled
+        await client.delete("v1", "ConfigMap", "sentinel", namespace=namespace)
+        await repaired_within("sentinel re-created", lambda: ctl.exists("v1", "ConfigMap", "sentinel", namespace))
+        await ctl.manager.reconciler.reconcile(namespace, "mr", ctl.manager.secret)  # a resync on top
+        await idle(ctl)
+        live = await client.get("v1", "ConfigMap", "cm", namespace=namespace)
+        assert live["metadata"]["resourceVersion"] == edited["metadata"]["resourceVersion"]  # never written
+        assert live["metadata"]["labels"]["team"] == "x"
+        assert live["data"] == {"k": "v", "extra": "1"}
+        assert client.transport.stats.writes == writes + 2  # our DELETE of the sentinel and its re-creation
+
+
+async def test_an_object_grm_wrote_is_taken_over_and_a_dropped_field_disappears(
+    cluster: Cluster, namespace: str
+) -> None:
+    origin = f"{namespace}/mr"
+    grm_style = configmap(
+        "cm",
+        namespace,
+        {"k": "v", "old": "x"},
+        labels={"resources.gardener.cloud/managed-by": "gardener"},
+        annotations={"resources.gardener.cloud/origin": origin},
+    )
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        created = await ctl.client.create(grm_style, field_manager="gardener-resource-manager")
+        updated = await ctl.client.update(
+            {**created, "data": {"k": "v", "old": "x"}}, field_manager="gardener-resource-manager"
+        )
+        await create_mr(ctl.client, "mr", namespace, configmap("cm", namespace, {"k": "v", "old": "x"}))
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+        await idle(ctl)
+        live = await ctl.client.get("v1", "ConfigMap", "cm", namespace=namespace)
+        grm = [e for e in live["metadata"]["managedFields"] if e["manager"] == "gardener-resource-manager"]
+        assert all(set(e["fieldsV1"]) == {"f:metadata"} for e in grm)  # GRM keeps only metadata
+        await set_manifests(ctl.client, "mr", namespace, configmap("cm", namespace, {"k": "v"}))
+
+        async def dropped() -> bool:
+            now = await ctl.client.get("v1", "ConfigMap", "cm", namespace=namespace)
+            return bool(now["data"] == {"k": "v"})
+
+        await until("the dropped key removed", dropped, 10)
+        now = await ctl.client.get("v1", "ConfigMap", "cm", namespace=namespace)
+        assert now["metadata"]["uid"] == updated["metadata"]["uid"]
+
+
+async def test_a_restarted_manager_writes_nothing_for_matching_objects(cluster: Cluster, namespace: str) -> None:
+    maps = [configmap(f"cm{i:03}", namespace, {"k": str(i)}) for i in range(200)]
+    changing = configmap("changing", namespace, {"k": "v", "dropped": "x"})
+    ignored = configmap("ignored", namespace, annotations={"resources.gardener.cloud/ignore": "true"})
+    others = [deployment("web", namespace), changing, ignored]
+    resources = ("configmaps", "deployments")
+    async with Client(load_kubeconfig([cluster.kubeconfig]), name="trust-test") as client:
+        await install_crds(client)
+        first = start_controller(client, [namespace])
+        await wait_started(first)
+        try:
+            await create_mr(client, "maps", namespace, *maps)
+            await create_mr(client, "others", namespace, *others)
+            await first.wait_condition(namespace, "maps", "True", "ApplySucceeded", seconds=90)
+            await first.wait_condition(namespace, "others", "True", "ResourcesHealthy", "ResourcesHealthy", 90)
+            await idle(first)
+        finally:
+            await first.stop()
+        # while no manager runs, a field leaves the manifest
+        await set_manifests(
+            client,
+            "others",
+            namespace,
+            deployment("web", namespace),
+            configmap("changing", namespace, {"k": "v"}),
+            ignored,
+        )
+        before = apiserver_writes(cluster, resources)
+        second = start_controller(client, [namespace])
+        await wait_started(second)
+        try:
+            cache = second.manager.reconciler.cache
+
+            async def dropped() -> bool:
+                live = await client.get("v1", "ConfigMap", "changing", namespace=namespace)
+                return bool(live["data"] == {"k": "v"})
+
+            await until("the dropped key removed after the restart", dropped, 60)
+            await idle(second)
+            checked = [rk for rk in cache._records if rk[2].startswith(f"{namespace}/")]
+            assert len(checked) == 202  # every object verified (the ignore object is never written)
+            assert apiserver_writes(cluster, resources) - before == 1  # only the changed ConfigMap
+            healthy = await second.condition(namespace, "others", "ResourcesHealthy")
+            assert (healthy["status"], healthy["reason"]) == ("True", "ResourcesHealthy")
+        finally:
+            await second.stop()
+            await _delete_all_mrs(client, namespace)
+
+
+def statefulset(name: str, namespace: str, storage: str) -> Obj:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "serviceName": name,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": "example.invalid/app:1"}]},
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": storage}}},
+                }
+            ],
+        },
+    }
+
+
+async def test_an_unlabelled_object_is_read_before_its_first_apply(cluster: Cluster, namespace: str) -> None:
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        # owned by another MR, but without our label (e.g. stripped by hand): refused from the first round
+        theirs = configmap("shared", namespace, annotations={"resources.gardener.cloud/origin": f"{namespace}/other"})
+        await ctl.client.create(theirs)
+        # a StatefulSet created by hand: its immutable volumeClaimTemplates are kept from the first round
+        existing = await ctl.client.create(statefulset("db", namespace, "1Gi"))
+        await create_mr(
+            ctl.client,
+            "mine",
+            namespace,
+            configmap("shared", namespace, {"mine": "1"}),
+            statefulset("db", namespace, "2Gi"),
+        )
+        mr = await ctl.wait_condition(namespace, "mine", "False", "ApplyFailed")
+        message = next(c for c in mr["status"]["conditions"] if c["type"] == "ResourcesApplied")["message"]
+        assert f'"v1/ConfigMap/{namespace}/shared": it is managed by ManagedResource "{namespace}/other"' in message
+        assert "StatefulSet" not in message  # applied
+        live = await ctl.client.get("v1", "ConfigMap", "shared", namespace=namespace)
+        assert "mine" not in live["data"]
+        db = await ctl.client.get("apps/v1", "StatefulSet", "db", namespace=namespace)
+        assert db["metadata"]["uid"] == existing["metadata"]["uid"]
+        assert db["metadata"]["labels"]["resources.gardener.cloud/managed-by"] == "gardener"
+        claim = db["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"]
+        assert claim == "1Gi"
+        await ctl.client.delete("v1", "ConfigMap", "shared", namespace=namespace)
+
+
+async def test_refusal_names_the_manifest_kind_not_the_metadata_cache_kind(cluster: Cluster, namespace: str) -> None:
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        await create_mr(ctl.client, "first", namespace, configmap("shared", namespace))
+        await ctl.wait_condition(namespace, "first", "True", "ApplySucceeded")
+        await create_mr(ctl.client, "second", namespace, configmap("shared", namespace, {"k": "second"}))
+        mr = await ctl.wait_condition(namespace, "second", "False", "ApplyFailed")
+        message = next(c for c in mr["status"]["conditions"] if c["type"] == "ResourcesApplied")["message"]
+        assert message.startswith(f'error during apply of object "v1/ConfigMap/{namespace}/shared": it is managed by')
+        assert "PartialObjectMetadata" not in message
+
+
+@contextlib.asynccontextmanager
+async def without_list_rights(cluster: Cluster, client: Client, namespace: str) -> AsyncIterator[Client]:
+    """A client of a ServiceAccount that may read and write ConfigMaps in ``namespace`` but not list them."""
+    name = "no-list"
+    rules = [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "create", "update", "patch", "delete"]}]
+    await client.create(
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}}
+    )
+    await client.create(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": name, "namespace": namespace},
+            "rules": rules,
+        }
+    )
+    await client.create(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": name, "namespace": namespace},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
+        }
+    )
+    token = cluster.kubectl("create", "token", name, "-n", namespace).stdout.strip()
+    config = dataclasses.replace(client.config, token=token, client_cert_data=None, client_key_data=None)
+    async with Client(config, name="no-list") as restricted:
+        yield restricted
+
+
+async def test_a_kind_we_may_not_list_is_not_listed_on_every_round(cluster: Cluster, namespace: str) -> None:
+    async with Client(load_kubeconfig([cluster.kubeconfig]), name="source") as source:
+        await install_crds(source)
+        async with without_list_rights(cluster, source, namespace) as target:
+            reconciler = Reconciler(source, target, Settings(sync_period=30.0))
+            manager = Manager(source, reconciler, namespaces=[namespace], workers=1)
+            ctl = Controller(source, manager, asyncio.create_task(manager.run()))
+            await wait_started(ctl)
+            try:
+                await create_mr(source, "mr", namespace, configmap("cm", namespace))
+                await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+                lists = target.transport.stats.count(verb="GET", code=403)
+                assert lists == 1  # the first round tried to watch, and was told no
+                for _ in range(3):
+                    outcome = await reconciler.reconcile(namespace, "mr", manager.secret)
+                    assert outcome.error is None
+                assert target.transport.stats.count(verb="GET", code=403) == lists  # remembered: no further LIST
+                assert reconciler.cache.watched() == []
+                # without a watch the objects are read: a hand edit is still undone at the next round
+                await source.patch("v1", "ConfigMap", "cm", {"data": {"k": "edited"}}, namespace=namespace)
+                await reconciler.reconcile(namespace, "mr", manager.secret)
+                live = await source.get("v1", "ConfigMap", "cm", namespace=namespace)
+                assert live["data"] == {"k": "v"}
+            finally:
+                await ctl.stop()
+                await _delete_all_mrs(source, namespace)
+
+
+async def _delete_all_mrs(client: Client, namespace: str) -> None:
+    """Delete the test's MRs while a manager runs (its finalizer must be removed)."""
+    ctl = start_controller(client, [namespace])
+    await wait_started(ctl)
+    try:
+        items = (await client.list("resources.gardener.cloud/v1alpha1", "ManagedResource", namespace=namespace))[
+            "items"
+        ]
+        for mr in items:
+            await client.delete(
+                "resources.gardener.cloud/v1alpha1", "ManagedResource", mr["metadata"]["name"], namespace=namespace
+            )
+
+        async def gone() -> bool:
+            return not (await client.list("resources.gardener.cloud/v1alpha1", "ManagedResource", namespace=namespace))[
+                "items"
+            ]
+
+        await until("MRs deleted", gone, 120)
+    finally:
+        await ctl.stop()
+
+
+async def test_hpas_we_may_not_list_fail_the_scalable_objects_only(cluster: Cluster, namespace: str) -> None:
+    """Without the right to list HPAs the replicas rule cannot be decided: the Deployment fails with a message
+    saying why, the ConfigMap beside it still applies, and the round ends with a condition (no crash)."""
+    async with Client(load_kubeconfig([cluster.kubeconfig]), name="source") as source:
+        await install_crds(source)
+        async with without_list_rights(cluster, source, namespace) as target:
+            reconciler = Reconciler(source, target, Settings(sync_period=30.0))
+            manager = Manager(source, reconciler, namespaces=[namespace], workers=1)
+            ctl = Controller(source, manager, asyncio.create_task(manager.run()))
+            await wait_started(ctl)
+            try:
+                await create_mr(source, "mr", namespace, configmap("cm", namespace), deployment("web", namespace))
+                mr = await ctl.wait_condition(namespace, "mr", "False", "ApplyFailed")
+                [applied] = [c for c in mr["status"]["conditions"] if c["type"] == "ResourcesApplied"]
+                assert f"apps/v1/Deployment/{namespace}/web" in applied["message"]
+                assert "cannot list HorizontalPodAutoscalers" in applied["message"]
+                assert await ctl.exists("v1", "ConfigMap", "cm", namespace)
+            finally:
+                await ctl.stop()
+                await _delete_all_mrs(source, namespace)
