@@ -143,7 +143,7 @@ def build_desired(
     cluster_id: str = "",
     managed_by: str = ann.DEFAULT_MANAGED_BY,
 ) -> list[DesiredObject]:
-    """All desired objects of an MR in decoding order (sort with :mod:`install_order` before applying)."""
+    """All desired objects of an MR in decoding order (sort with :mod:`resource_manager.ssa.order` before applying)."""
     metadata = mr.get("metadata") or {}
     origin = origin_for(metadata.get("namespace", ""), metadata.get("name", ""), cluster_id)
     injected = labels_to_inject(mr, managed_by)
