@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from devcluster import Cluster
-from kubecore import Client, load_kubeconfig
+from kubecore import Client, NotFound, load_kubeconfig
 from resource_manager.cmd.install import install_crds
 from resource_manager.manager.sharding import shard_of
+from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import MR, _delete_mrs, configmap, create_mr, set_manifests
 from tests.resource_manager.manager_process import ManagerProcess, config_file, eventually, running_manager
 
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.cluster
 MRS = 300
 SHARDS = 3
 LEASE = "gardener-resource-manager"
+PRESENCE_WARNING = "another manager of this class holds the Lease"
 SERIES = re.compile(r"^resource_manager_managed_objects\{([^}]*)\}", re.MULTILINE)
 LABEL = re.compile(r'(\w+)="([^"]*)"')
 ELECTION = {"leaderElect": True, "leaseDuration": "4s", "renewDeadline": "3s", "retryPeriod": "500ms"}
@@ -67,12 +69,19 @@ async def _per_mr_series(manager: ManagerProcess) -> set[str]:
 
 
 async def _holder(client: Client, namespace: str, name: str) -> str:
-    lease = await client.get("coordination.k8s.io/v1", "Lease", name, namespace=namespace)
+    try:
+        lease = await client.get("coordination.k8s.io/v1", "Lease", name, namespace=namespace)
+    except NotFound:
+        return ""
     return str(lease["spec"].get("holderIdentity") or "")
 
 
 def _is(manager: ManagerProcess, holder: str) -> bool:
     return holder.endswith(f"_{manager.process.pid}")
+
+
+async def _wait_holds(client: Client, namespace: str, lease: str, manager: ManagerProcess) -> None:
+    await eventually(f"{lease} held", lambda: _holder(client, namespace, lease), lambda h: _is(manager, h))
 
 
 async def test_three_shards_split_300_mrs_and_a_standby_takes_over_its_shard(
@@ -136,3 +145,26 @@ async def test_three_shards_split_300_mrs_and_a_standby_takes_over_its_shard(
             assert all(owner[key] == index for key in _reconciled(shards[index]))
         print(f"\n{MRS} MRs converged over {SHARDS} shards in {converged:.1f}s; failover to applied: {takeover:.1f}s")
         await _delete_mrs(client, [namespace])
+
+
+def _warned(manager: ManagerProcess) -> list[str]:
+    return [str(line["lease"]) for line in manager.lines if str(line.get("event", "")).startswith(PRESENCE_WARNING)]
+
+
+async def test_without_leader_election_only_a_second_manager_of_the_same_shard_is_warned_about(
+    cluster: Cluster, client: Client, namespace: str, tmp_path: Path
+) -> None:
+    config = config_file(
+        tmp_path / "config.yaml",
+        cluster.kubeconfig,
+        sourceClientConnection={"namespaces": [namespace]},
+        leaderElection={"leaderElect": False, "resourceNamespace": namespace, "retryPeriod": "500ms"},
+    )
+    leases = [f"{LEASE}-shard-{i}-of-2" for i in range(2)]
+    async with running_manager(config, "--shard", "0/2") as first, running_manager(config, "--shard", "1/2") as second:
+        await _wait_holds(client, namespace, leases[0], first)
+        await _wait_holds(client, namespace, leases[1], second)
+        async with running_manager(config, "--shard", "1/2") as again:
+            await until("the second manager of shard 1 warned", lambda: bool(_warned(again)), 30)
+            assert set(_warned(again)) == {f"{namespace}/{leases[1]}"}
+        assert _warned(first) == _warned(second) == []
