@@ -30,7 +30,7 @@ LEASE = "gardener-resource-manager"
 PRESENCE_WARNING = "another manager of this class holds the Lease"
 SERIES = re.compile(r"^resource_manager_managed_objects\{([^}]*)\}", re.MULTILINE)
 LABEL = re.compile(r'(\w+)="([^"]*)"')
-ELECTION = {"leaderElect": True, "leaseDuration": "4s", "renewDeadline": "3s", "retryPeriod": "500ms"}
+ELECTION = {"leaseDuration": "4s", "renewDeadline": "3s", "retryPeriod": "500ms"}
 
 
 @pytest.fixture
@@ -80,6 +80,17 @@ def _is(manager: ManagerProcess, holder: str) -> bool:
     return holder.endswith(f"_{manager.process.pid}")
 
 
+def _config(tmp_path: Path, cluster: Cluster, namespace: str, **election: bool) -> Path:
+    """Only the test namespace, short Lease timings in it, 10 workers per process."""
+    return config_file(
+        tmp_path / "config.yaml",
+        cluster.kubeconfig,
+        sourceClientConnection={"namespaces": [namespace]},
+        leaderElection={**ELECTION, **election, "resourceNamespace": namespace},
+        controllers={"managedResource": {"concurrentSyncs": 10}},
+    )
+
+
 async def _wait_holds(client: Client, namespace: str, lease: str, manager: ManagerProcess) -> None:
     await eventually(f"{lease} held", lambda: _holder(client, namespace, lease), lambda h: _is(manager, h))
 
@@ -87,13 +98,7 @@ async def _wait_holds(client: Client, namespace: str, lease: str, manager: Manag
 async def test_three_shards_split_300_mrs_and_a_standby_takes_over_its_shard(
     cluster: Cluster, client: Client, namespace: str, tmp_path: Path
 ) -> None:
-    config = config_file(
-        tmp_path / "config.yaml",
-        cluster.kubeconfig,
-        sourceClientConnection={"namespaces": [namespace]},
-        leaderElection={**ELECTION, "resourceNamespace": namespace},
-        controllers={"managedResource": {"concurrentSyncs": 10}},
-    )
+    config = _config(tmp_path, cluster, namespace, leaderElect=True)
     owner = {f"{namespace}/mr-{i}": shard_of(namespace, f"mr-{i}", SHARDS) for i in range(MRS)}
     ports = ("--metrics-bind-address", "127.0.0.1:0", "--health-bind-address", "127.0.0.1:0")
     async with contextlib.AsyncExitStack() as stack:
@@ -154,12 +159,7 @@ def _warned(manager: ManagerProcess) -> list[str]:
 async def test_without_leader_election_only_a_second_manager_of_the_same_shard_is_warned_about(
     cluster: Cluster, client: Client, namespace: str, tmp_path: Path
 ) -> None:
-    config = config_file(
-        tmp_path / "config.yaml",
-        cluster.kubeconfig,
-        sourceClientConnection={"namespaces": [namespace]},
-        leaderElection={"leaderElect": False, "resourceNamespace": namespace, "retryPeriod": "500ms"},
-    )
+    config = _config(tmp_path, cluster, namespace, leaderElect=False)
     leases = [f"{LEASE}-shard-{i}-of-2" for i in range(2)]
     async with running_manager(config, "--shard", "0/2") as first, running_manager(config, "--shard", "1/2") as second:
         await _wait_holds(client, namespace, leases[0], first)
