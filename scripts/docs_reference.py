@@ -179,6 +179,11 @@ FIELDS = (
         " `before-first-apply`, `gardener-resource-manager`",
     ),
     Field(
+        "controllers.managedResource.shard",
+        "1/3",
+        "ours: reconcile only shard INDEX/COUNT of the MRs; see [Sharding](../operations.md#sharding)",
+    ),
+    Field(
         "controllers.health.syncPeriod",
         "5m",
         "every MR is reconciled (and its health recomputed) at least this often; changes the watches see at once",

@@ -101,6 +101,31 @@ def test_namespaces_narrow_the_source_rbac_and_config_merges(helm: Path) -> None
     assert config["sourceClientConnection"]["namespaces"] == ["team-a", "team-b"]
 
 
+def test_shards_render_one_deployment_and_lease_per_shard(helm: Path) -> None:
+    kinds = by_kind(template(helm, "shards=3", 'config={"leaderElection":{"resourceName":"rm-lease"}}'))
+    deployments = {d["metadata"]["name"]: d for d in kinds["Deployment"]}
+    assert sorted(deployments) == [f"rm-resource-manager-shard-{i}" for i in range(3)]
+    for index in range(3):
+        deployment = deployments[f"rm-resource-manager-shard-{index}"]
+        assert deployment["spec"]["replicas"] == 2  # active and standby per shard
+        args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+        assert args[-2:] == ["--shard", f"{index}/3"]
+        selector = deployment["spec"]["selector"]["matchLabels"]
+        assert selector["resource-manager/shard"] == str(index)  # the Deployments do not adopt each other's Pods
+        assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    [lease_role] = kinds["Role"]
+    assert lease_role["rules"][1]["resourceNames"] == [f"rm-lease-shard-{i}-of-3" for i in range(3)]
+    [pdb] = kinds["PodDisruptionBudget"]
+    assert "resource-manager/shard" not in pdb["spec"]["selector"]["matchLabels"]  # a drain takes one Pod of all
+
+
+def test_zero_shards_are_refused(helm: Path) -> None:
+    result = subprocess.run(
+        [str(helm), "template", "rm", str(CHART), "--set", "shards=0"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1 and "shards must be at least 1" in result.stderr
+
+
 def test_deploy_directory_is_the_default_rendering(helm: Path) -> None:
     rendered = (ROOT / "deploy" / "resource-manager.yaml").read_text()
     expected = run_helm(helm, "template", "resource-manager", str(CHART), "--namespace", "resource-manager")

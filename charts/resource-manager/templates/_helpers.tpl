@@ -42,3 +42,15 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "rm.leaseName" -}}
 {{- ((.Values.config).leaderElection).resourceName | default "gardener-resource-manager" -}}
 {{- end -}}
+
+{{/* The Lease(s) the replicas elect their leader with: one per shard when sharded. */}}
+{{- define "rm.leaseNames" -}}
+{{- $lease := include "rm.leaseName" . -}}
+{{- $shards := int .Values.shards -}}
+{{- $names := list ($lease | quote) -}}
+{{- if gt $shards 1 -}}
+{{- $names = list -}}
+{{- range $i := until $shards }}{{ $names = append $names (printf "%s-shard-%d-of-%d" $lease $i $shards | quote) }}{{ end -}}
+{{- end -}}
+{{- join ", " $names -}}
+{{- end -}}

@@ -112,6 +112,14 @@ def run(
         str | None,
         typer.Option("--managed-by-label", metavar="VALUE", help="Value of resources.gardener.cloud/managed-by."),
     ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="INDEX/COUNT",
+            help="Reconcile only shard INDEX of COUNT (by a hash of namespace/name), e.g. 1/3 (default 0/1: all).",
+        ),
+    ] = None,
     qps: Annotated[
         float | None,
         typer.Option("--qps", metavar="N", help="Requests per second; negative: no client-side limit (the default)."),
@@ -172,6 +180,7 @@ def run(
         "controllers.managedResource.alwaysUpdate": always_update,
         "controllers.managedResource.managedByLabelValue": managed_by_label,
         "controllers.managedResource.takeoverFieldManagers": takeover_field_manager,
+        "controllers.managedResource.shard": shard,
         "sourceClientConnection.qps": qps,
         "sourceClientConnection.burst": burst,
         "leaderElection.leaderElect": leader_elect,

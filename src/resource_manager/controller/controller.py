@@ -38,6 +38,7 @@ from resource_manager.api.crd import MR_API_VERSION, MR_KIND
 from resource_manager.controller.reconciler import Outcome, Reconciler
 from resource_manager.manager import metrics
 from resource_manager.manager.recorder import Recorder
+from resource_manager.manager.sharding import Shard
 
 log = structlog.get_logger("resource_manager.controller.controller")
 
@@ -113,6 +114,7 @@ class Manager:
         cache_resync_period: float | None = None,
         cache_sync_timeout: float | None = None,
         recorder: Recorder | None = None,
+        shard: Shard | None = None,
     ) -> None:
         self.source = source
         self.reconciler = reconciler
@@ -121,6 +123,8 @@ class Manager:
         self.cache_resync_period = cache_resync_period
         self.cache_sync_timeout = cache_sync_timeout
         self.recorder = recorder
+        self.shard = shard or Shard()
+        """Only MRs of this shard are enqueued (the caches hold all: the Secret index and drift need no filter)."""
         self.queue: WorkQueue[Key] = WorkQueue(name="managedresource", rate_limiter=rate_limiter)
         self.mr_informers = [
             Informer(source, MR_API_VERSION, MR_KIND, namespace=ns, indexers={SECRET_INDEX: referenced_secrets})
@@ -210,7 +214,8 @@ class Manager:
             await asyncio.sleep(period)
             for informer in self.mr_informers:
                 for mr in informer.store.list():
-                    self.queue.add(_key(mr))
+                    if self._ours(mr):
+                        self.queue.add(_key(mr))
 
     def _wire_handlers(self) -> None:
         # drift (a field we own changed, a managed object deleted) jumps ahead of resyncs
@@ -225,17 +230,27 @@ class Manager:
                 on_delete=self._secret_event,
             )
 
+    def _ours(self, mr: Obj) -> bool:
+        """Whether the MR belongs to this process's shard (the per-MR series, too, are only its shard's)."""
+        return self.shard.owns(*_key(mr))
+
     def _mr_added(self, mr: Obj) -> None:
+        if not self._ours(mr):
+            return
         metrics.observe_mr(mr)
         self.queue.add(_key(mr))
 
     def _mr_updated(self, old: Obj, new: Obj) -> None:
+        if not self._ours(new):
+            return
         metrics.observe_mr(new)
         self._report_changes(old, new)
         if mr_changed(old, new, self.reconciler.finalizer):
             self.queue.add(_key(new))
 
     def _mr_deleted(self, mr: Obj) -> None:
+        if not self._ours(mr):
+            return
         metrics.forget_mr(*_key(mr))
         self._drift_noted.pop(_key(mr), None)
         self.queue.add(_key(mr))
@@ -273,10 +288,11 @@ class Manager:
             self.recorder.record(mr, event_type, reason, message)
 
     def _cached_mr(self, key: Key) -> Obj | None:
+        """The cached MR ``key`` if it is of this shard (target events of other shards' MRs are theirs)."""
         for informer in self.mr_informers:
             found = informer.store.get(f"{key[0]}/{key[1]}")
             if found is not None:
-                return found
+                return found if self._ours(found) else None
         return None
 
     def _target_event(self, key: Key, *, priority: bool) -> None:
@@ -289,7 +305,8 @@ class Manager:
         namespace, name = _key(secret)
         for informer in self.mr_informers:
             for mr in informer.store.by_index(SECRET_INDEX, f"{namespace}/{name}"):
-                self.queue.add(_key(mr))
+                if self._ours(mr):
+                    self.queue.add(_key(mr))
 
     async def _work(self) -> None:
         while True:

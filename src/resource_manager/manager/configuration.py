@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resource_manager.api import annotations as ann
+from resource_manager.manager.sharding import Shard, parse_shard
 
 API_VERSION = "resourcemanager.config.gardener.cloud/v1alpha1"
 KIND = "ResourceManagerConfiguration"
@@ -141,6 +142,8 @@ class Configuration:
     health_sync_period: float = 60.0
     garbage_collector: bool = False
     garbage_collector_sync_period: float = 3600.0
+    shard: Shard = field(default_factory=Shard)
+    """Ours: which MRs this process reconciles when several share the work (``0/1``: all)."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
     """One line per part of the file we read but do not act on."""
 
@@ -165,6 +168,7 @@ FLAGS: dict[str, str] = {
     "controllers.managedResource.alwaysUpdate": "--always-update",
     "controllers.managedResource.managedByLabelValue": "--managed-by-label",
     "controllers.managedResource.takeoverFieldManagers": "--takeover-field-manager",
+    "controllers.managedResource.shard": "--shard",
 }
 """The command-line flag of each field it can override (named in errors)."""
 
@@ -343,6 +347,16 @@ def _connection(read: _Reader, path: str) -> Connection:
     )
 
 
+def _shard(read: _Reader, path: str) -> Shard:
+    text = read.string(path, "")
+    if not text:
+        return Shard()
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise ConfigError(path, str(exc)) from None
+
+
 def _leader_election(read: _Reader) -> LeaderElection:
     base = LeaderElection()
     read.string("leaderElection.resourceLock", "leases", allowed=("leases",))
@@ -427,5 +441,6 @@ def build(
         garbage_collector_sync_period=read.duration(
             "controllers.garbageCollector.syncPeriod", base.garbage_collector_sync_period, minimum=15.0
         ),
+        shard=_shard(read, f"{mr}.shard"),
         warnings=tuple(_ignored(raw)),
     )

@@ -45,6 +45,9 @@ PRUNES = Counter(
 APPLY_FAILED = Gauge(
     "resource_manager_apply_failed", "1 while a ManagedResource's last apply failed", ["namespace", "name"]
 )
+SHARD_INFO = Gauge(
+    "resource_manager_shard_info", "1 for the shard this process reconciles (0 of 1: no sharding)", ["shard", "shards"]
+)
 BUILD_INFO = Info("resource_manager_build", "Version of the running manager")
 
 

@@ -5,7 +5,8 @@ would tell. A manager started with leader election off still takes the class's L
 and renews it, but never waits for it: it works either way. When another live holder has the Lease (a
 leader, or an earlier manager without leader election), it logs one warning per holder. A leader-electing
 manager started next to it stays a follower while it runs. A clean stop releases the Lease. Without
-rights on Leases the check stays silent.
+rights on Leases the check stays silent. With ``--shard`` the Lease is the shard's, so only a second
+manager of the same shard is warned about.
 """
 
 from __future__ import annotations

@@ -151,6 +151,7 @@ async def run_controller(config: Configuration) -> None:
     for warning in config.warnings:
         log.warning(f"configuration: {warning}")
     metrics.BUILD_INFO.info({"version": metrics.package_version()})
+    metrics.SHARD_INFO.labels(str(config.shard.index), str(config.shard.count)).set(1)
     async with contextlib.AsyncExitStack() as stack:
         async with cli_client(load_config(config.source.kubeconfig), "preflight") as preflight:
             await require_crd(preflight)  # someone waits for this answer: an unreachable server fails fast
@@ -176,12 +177,14 @@ async def run_controller(config: Configuration) -> None:
             cache_resync_period=config.source.cache_resync_period,
             cache_sync_timeout=config.cache_sync_timeout,
             recorder=Recorder(source),
+            shard=config.shard,
         )
         stack.push_async_callback(manager.close)
         election = config.leader_election
+        lease_name = config.shard.lease_name(election.name)
         lease = LeaderElector(
             source,
-            lease_name=election.name,
+            lease_name=lease_name,
             lease_namespace=lease_namespace(election.namespace),
             identity=f"{socket.gethostname()}_{os.getpid()}",
             lease_duration=election.lease_duration,
@@ -201,18 +204,19 @@ async def run_controller(config: Configuration) -> None:
         log.info(
             "starting",
             resource_class=settings.resource_class,
+            shard=str(config.shard),
             namespaces=list(config.source.namespaces) or "all",
             leader_election=f"{elector.lease_namespace}/{elector.lease_name}" if elector else "off",
         )
         await manager.sync_caches()
         beside = [lambda: _every(config.target.cache_resync_period, reconciler.cache.resync)]
-        if config.garbage_collector:
+        if config.garbage_collector and config.shard.collects_garbage:
             beside.append(GarbageCollector(target, config.garbage_collector_sync_period).run)
         if elector is None:
             beside.append(lambda: presence.announce(lease))  # a second manager gets a warning
             await _work(manager, beside)
             return
-        leader = metrics.LEADER.labels(election.name)
+        leader = metrics.LEADER.labels(lease_name)
         try:
             await elector.run(lambda: _lead(manager, beside, leader))
         finally:
