@@ -35,7 +35,7 @@ from kubecore.ratelimit import RateLimiter
 from kubecore.workqueue import ShutDown, WorkQueue
 from resource_manager.api import annotations as ann
 from resource_manager.api.crd import MR_API_VERSION, MR_KIND
-from resource_manager.controller.reconciler import Outcome, Reconciler
+from resource_manager.controller.reconciler import Reconciler, ReconcileResult
 from resource_manager.manager import metrics
 from resource_manager.manager.recorder import Recorder
 
@@ -315,10 +315,10 @@ class Manager:
         except Exception as exc:
             interrupted = transient(exc)
             if interrupted:  # the API server is away or overloaded: the retry is the whole story
-                outcome = Outcome(error=f"transient API error: {exc}")
+                outcome = ReconcileResult(error=f"transient API error: {exc}")
             else:
                 log.exception("reconcile crashed", namespace=namespace, name=name)
-                outcome = Outcome(error=f"crashed: {type(exc).__name__}")
+                outcome = ReconcileResult(error=f"crashed: {type(exc).__name__}")
         finally:
             active.dec()
         seconds = time.monotonic() - started
@@ -351,7 +351,7 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, TRANSIENT)
 
 
-def _result(outcome: Outcome) -> str:
+def _result(outcome: ReconcileResult) -> str:
     """controller-runtime's ``result`` label."""
     if outcome.error is not None:
         return "error"

@@ -21,7 +21,7 @@ from devcluster import Cluster
 from kubecore import Client, NotFound, load_kubeconfig
 from resource_manager.cmd.install import install_crds
 from resource_manager.controller.controller import Manager
-from resource_manager.controller.reconciler import Outcome, Reconciler
+from resource_manager.controller.reconciler import Reconciler, ReconcileResult
 from resource_manager.manager.configuration import Endpoint
 from resource_manager.manager.run import probes
 from resource_manager.manager.server import app, serve
@@ -349,7 +349,7 @@ class SlowReconciler(Reconciler):
         self.gate = asyncio.Event()
         self.finished: list[str] = []
 
-    async def reconcile(self, namespace: str, name: str, secrets: Any) -> Outcome:
+    async def reconcile(self, namespace: str, name: str, secrets: Any) -> ReconcileResult:
         self.entered.set()
         await self.gate.wait()
         outcome = await super().reconcile(namespace, name, secrets)
