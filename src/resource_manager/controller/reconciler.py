@@ -10,7 +10,11 @@ objects another MR owns are left out) → release ``mode: Ignore`` objects → a
 prune in waves (whatever the apply did, as GRM; never while a document fails to decode) → **narrow**
 ``status.resources`` → final status. A crash anywhere leaves every object we created listed in the
 inventory, and nothing in the inventory can make us delete another MR's object. Status is written only
-when it changed.
+when it changed. ``_reconcile`` is that list, one step method each.
+
+A round returns its change set (what apply and prune did to each object, :mod:`resource_manager.ssa.changeset`)
+with its result and logs its summary once (``reconciled``, ``3 created, 17 unchanged``); the controller turns
+it into the ``ObjectsChanged`` Event and the prune counter.
 """
 
 from __future__ import annotations
