@@ -35,7 +35,7 @@ from resource_manager.api.events import events_message
 from resource_manager.api.identity import display_name, group_of, key_of
 from resource_manager.api.origin import ownership_conflict
 from resource_manager.inventory import keep_on_prune
-from resource_manager.ssa.changeset import Action, Change
+from resource_manager.ssa.changeset import Action, Change, ChangeSet
 from resource_manager.ssa.errors import Failure, error_text
 from resource_manager.ssa.live import get_live
 from resource_manager.ssa.order import prune_waves
@@ -59,7 +59,7 @@ class PruneResult:
     @property
     def failures(self) -> list[Failure]:
         """GRM's ``error during deletion of old resource "…": <error>`` messages."""
-        return [Failure(c.name, c.message) for c in self.changes if c.action is Action.FAILED]
+        return ChangeSet.of(self.changes).failures()
 
     @property
     def complete(self) -> bool:

@@ -97,6 +97,13 @@ def _write_action(live: Obj | None, result: Obj | None) -> Action:
     return Action.UNCHANGED if resource_version(result) == resource_version(live) else Action.CONFIGURED
 
 
+def _settled(name: str, plan: ApplyPlan, action: Action) -> Change:
+    """The entry of an object the engine got through; an ``ignore`` object left as it was is skipped."""
+    if plan.body is None and action is Action.UNCHANGED:
+        return Change(name, Action.SKIPPED, "ignore annotation")
+    return Change(name, action)
+
+
 class Applier:
     """Applies desired objects of one MR; one instance per reconcile round."""
 
@@ -214,7 +221,7 @@ class Applier:
             plan = plan_apply(obj, live, self.options_for(desired, scaled))
             intent = intent_of(obj)
             if self.cache.unchanged(rk, intent, plan, seen, self.owner):
-                return Change(name, Action.UNCHANGED)
+                return _settled(name, plan, Action.UNCHANGED)
             result = await self._write(rk, intent, plan, live)
         except Invalid as exc:
             if live is not None:
@@ -222,7 +229,7 @@ class Applier:
             return _failed(name, apply_error(name, _server_text(exc, obj)))
         except (KubeError, MergeError, ann.AnnotationError, NotEstablished) as exc:
             return _failed(name, apply_error(name, _server_text(exc, obj)))
-        return Change(name, _write_action(live, result))
+        return _settled(name, plan, _write_action(live, result))
 
     async def _write(self, rk: RecordKey, intent: str, plan: ApplyPlan, live: Obj | None) -> Obj | None:
         """SSA the body, then delete the keys GRM's merge drops; the cache records the result, so the

@@ -53,18 +53,23 @@ async def test_each_round_reports_created_unchanged_configured_deleted_skipped_f
         return await reconciler.reconcile(namespace, "mr", lambda _namespace, _name: None)
 
     ignored = configmap("ignored", namespace, annotations={"resources.gardener.cloud/mode": "Ignore"})
+    untouched = configmap("untouched", namespace, annotations={"resources.gardener.cloud/ignore": "true"})
+    a, b = configmap("a", namespace), configmap("b", namespace)
     try:
-        await create_mr(client, "mr", namespace, configmap("a", namespace), configmap("b", namespace), ignored)
+        await create_mr(client, "mr", namespace, a, b, ignored, untouched)
         first = await round_()
-        assert actions(first) == {"a": Action.CREATED, "b": Action.CREATED, "ignored": Action.SKIPPED}
-        assert first.changes is not None and first.changes.summary() == "2 created, 1 skipped"
+        created = {"a": Action.CREATED, "b": Action.CREATED, "untouched": Action.CREATED}
+        assert actions(first) == {**created, "ignored": Action.SKIPPED}
+        assert first.changes is not None and first.changes.summary() == "3 created, 1 skipped"
 
         again = await round_()
-        assert actions(again) == {"a": Action.UNCHANGED, "b": Action.UNCHANGED, "ignored": Action.SKIPPED}
+        unchanged = {"a": Action.UNCHANGED, "b": Action.UNCHANGED}
+        assert actions(again) == {**unchanged, "ignored": Action.SKIPPED, "untouched": Action.SKIPPED}
         assert again.changes is not None and not again.changes.changed
 
-        await set_manifests(client, "mr", namespace, configmap("a", namespace, {"k": "new"}), configmap("b", namespace))
-        assert actions(await round_()) == {"a": Action.CONFIGURED, "b": Action.UNCHANGED}
+        await set_manifests(client, "mr", namespace, configmap("a", namespace, {"k": "new"}), b)
+        third = await round_()
+        assert actions(third) == {"a": Action.CONFIGURED, "b": Action.UNCHANGED, "untouched": Action.DELETED}
         assert (await client.get("v1", "ConfigMap", "a", namespace=namespace))["data"] == {"k": "new"}
 
         # b leaves, an object the API server rejects joins: prune runs anyway (as GRM)
