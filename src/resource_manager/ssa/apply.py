@@ -15,6 +15,11 @@ then ours and removed by the apply) → SSA (forced: GRM's last-writer-wins on t
 → JSON merge patch deleting the label/annotation keys GRM's three-way merge drops. A 422 on an update
 with ``delete-on-invalid-update`` (or an immutable ConfigMap/Secret) deletes the object so that the next
 round re-creates it.
+
+Every object ends as one :class:`~resource_manager.ssa.changeset.Change`, decided from what the round
+already knows (no extra request): ``created`` when there was no live object, ``unchanged`` when the drift
+check sent nothing or the write kept the resourceVersion, ``configured`` otherwise, ``skipped`` for an
+``ignore`` object left as it was, ``failed`` with GRM's message.
 """
 
 from __future__ import annotations
