@@ -7,6 +7,7 @@ package or module per step (docs/architecture.md draws it):
     desired      manifests → desired objects (namespaces, injected labels, origin)      pure
     ssa/         plan each write, skip what has not drifted, order, apply               target cluster
     inventory    desired objects → ``status.resources``, what left the set             pure
+    release      stop managing ``mode: Ignore`` objects (drop our origin)               target cluster
     prune        delete what left the set (or everything, when the MR goes)            target cluster
     health/      ``ResourcesHealthy`` (GRM's per-kind checks), ``ResourcesProgressing``  pure
     controller/  the reconciler that runs the steps; watches, work queue, target cache  both clusters

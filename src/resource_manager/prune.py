@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 
@@ -34,7 +35,9 @@ from resource_manager.api.events import events_message
 from resource_manager.api.identity import display_name, group_of, key_of
 from resource_manager.api.origin import ownership_conflict
 from resource_manager.inventory import keep_on_prune
-from resource_manager.ssa.apply import Failure, error_text, get_live
+from resource_manager.ssa.changeset import Action, Change, ChangeSet
+from resource_manager.ssa.errors import Failure, error_text
+from resource_manager.ssa.live import get_live
 from resource_manager.ssa.order import prune_waves
 
 log = structlog.get_logger("resource_manager.prune")
@@ -44,25 +47,42 @@ Propagation = Literal["Foreground", "Background", "Orphan"]
 _FOREGROUND_GROUPS = frozenset({"apps", "extensions", "batch"})
 
 
-class PruneResult(NamedTuple):
-    done: list[str]
+@dataclass
+class PruneResult:
+    done: list[str] = field(default_factory=list)
     """Identity keys no longer to be tracked: gone, kept by ``keep-object``, or owned by another MR."""
-    pending: list[str]
+    pending: list[str] = field(default_factory=list)
     """GRM's ``deletion of old resource "…" is still pending[: <error>]`` messages."""
-    failures: list[Failure]
-    """GRM's ``error during deletion of old resource "…": <error>`` messages."""
+    changes: list[Change] = field(default_factory=list)
+    """``deleted``, ``skipped`` (with why) and ``failed`` entries; a pending deletion has none yet."""
+
+    @property
+    def failures(self) -> list[Failure]:
+        """GRM's ``error during deletion of old resource "…": <error>`` messages."""
+        return ChangeSet.of(self.changes).failures()
 
     @property
     def complete(self) -> bool:
         return not self.pending and not self.failures
 
 
-class _Outcome(NamedTuple):
+class _Deletion(NamedTuple):
+    """Where the deletion of one object stands within a pass."""
+
     key: str
     state: Literal["done", "pending", "failed"]
     error: str | None = None
     uid: str | None = None
     """UID of the object whose deletion is pending (another UID under that name is not it)."""
+    skipped: str | None = None
+    """Done without our DELETE removing it: why (already gone, kept, another MR's)."""
+
+
+def _change(name: str, deletion: _Deletion) -> Change:
+    """The change-set entry of a finished deletion."""
+    if deletion.skipped is not None:
+        return Change(name, Action.SKIPPED, deletion.skipped)
+    return Change(name, Action.DELETED)
 
 
 def _uid(obj: Mapping[str, Any]) -> str | None:
@@ -105,42 +125,44 @@ class Pruner:
 
     async def prune(self, references: Iterable[Mapping[str, Any]]) -> PruneResult:
         """Delete ``references`` (``status.resources`` entries); stops at the first wave not yet gone."""
-        result = PruneResult([], [], [])
+        result = PruneResult()
         for wave in prune_waves(references):
-            outcomes = await asyncio.gather(*(self._delete_one(ref) for ref in wave))
-            outcomes = await self._wait_gone(wave, list(outcomes))
+            deletions = await asyncio.gather(*(self._delete_one(ref) for ref in wave))
+            deletions = await self._wait_gone(wave, list(deletions))
             refs = {key_of(ref): ref for ref in wave}
-            for outcome in outcomes:
-                name = display_name(refs[outcome.key])
-                if outcome.state == "done":
-                    result.done.append(outcome.key)
-                elif outcome.state == "pending":
-                    events = await self._warning_events(refs[outcome.key])
-                    result.pending.append(deletion_pending_error(name, outcome.error, events))
+            for deletion in deletions:
+                name = display_name(refs[deletion.key])
+                if deletion.state == "done":
+                    result.done.append(deletion.key)
+                    result.changes.append(_change(name, deletion))
+                elif deletion.state == "pending":
+                    events = await self._warning_events(refs[deletion.key])
+                    result.pending.append(deletion_pending_error(name, deletion.error, events))
                 else:
-                    result.failures.append(Failure(outcome.key, deletion_failed_error(name, outcome.error or "")))
+                    message = deletion_failed_error(name, deletion.error or "")
+                    result.changes.append(Change(name, Action.FAILED, message))
             if not result.complete:
                 break
         return result
 
-    async def _delete_one(self, ref: Mapping[str, Any]) -> _Outcome:
+    async def _delete_one(self, ref: Mapping[str, Any]) -> _Deletion:
         key, name = key_of(ref), display_name(ref)
         api_version, kind, namespace = ref.get("apiVersion") or "", ref.get("kind") or "", ref.get("namespace")
         live: Obj | None = None
         try:
             live = await get_live(self.client, api_version, kind, ref.get("name") or "", namespace)
             if live is None:
-                return _Outcome(key, "done")
+                return _Deletion(key, "done", skipped="already gone")
             conflict = ownership_conflict(live, self.origin)
             if conflict is not None:
                 log.info(
                     "not deleting, owned by another ManagedResource", object=name, owner="/".join(conflict.owner[1:])
                 )
-                return _Outcome(key, "done")
+                return _Deletion(key, "done", skipped="owned by another ManagedResource")
             kept_because = keep_on_prune(live, garbage_collector_enabled=False)
             if kept_because is not None:
                 log.info("keeping object", object=name, because=kept_because)
-                return _Outcome(key, "done")
+                return _Deletion(key, "done", skipped=f"kept: {kept_because}")
             if self.delete_pvcs:
                 await self._delete_statefulset_pvcs(live)
             policy: Propagation | None = (
@@ -148,16 +170,16 @@ class Pruner:
             )
             deleted = await delete_exactly(self.client, live, policy)
             if deleted is None:
-                return _Outcome(key, "done")
+                return _Deletion(key, "done")
             await self._finalize_if_due(deleted)
         except Conflict:  # re-created under the same name since we read it: looked at afresh
-            return _Outcome(key, "pending", uid=_uid(live or {}))
+            return _Deletion(key, "pending", uid=_uid(live or {}))
         except ann.AnnotationError as exc:
-            return _Outcome(key, "pending", str(exc))
+            return _Deletion(key, "pending", str(exc))
         except KubeError as exc:
-            return _Outcome(key, "failed", error_text(exc))
+            return _Deletion(key, "failed", error_text(exc))
         log.info("deleting object", object=name)
-        return _Outcome(key, "pending", uid=_uid(live))
+        return _Deletion(key, "pending", uid=_uid(live))
 
     async def _warning_events(self, ref: Mapping[str, Any]) -> str | None:
         """For a ``v1`` Service still being deleted: its newest Warning events (why it hangs), as GRM."""
@@ -206,25 +228,25 @@ class Pruner:
             namespace=meta.get("namespace"),
         )
 
-    async def _wait_gone(self, wave: Sequence[Mapping[str, Any]], outcomes: list[_Outcome]) -> list[_Outcome]:
+    async def _wait_gone(self, wave: Sequence[Mapping[str, Any]], deletions: list[_Deletion]) -> list[_Deletion]:
         """Give pending objects of a wave up to ``wave_wait`` seconds to disappear (polling GETs)."""
         refs = {key_of(ref): ref for ref in wave}
         deadline = time.monotonic() + self.wave_wait
         delay = 0.05
-        while any(o.state == "pending" for o in outcomes) and time.monotonic() < deadline:
+        while any(o.state == "pending" for o in deletions) and time.monotonic() < deadline:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.5)
-            outcomes = [await self._recheck(refs[o.key], o) if o.state == "pending" else o for o in outcomes]
-        return outcomes
+            deletions = [await self._recheck(refs[o.key], o) if o.state == "pending" else o for o in deletions]
+        return deletions
 
-    async def _recheck(self, ref: Mapping[str, Any], outcome: _Outcome) -> _Outcome:
+    async def _recheck(self, ref: Mapping[str, Any], deletion: _Deletion) -> _Deletion:
         """Gone → done; replaced by another object under the same name → judged afresh."""
         try:
             live = await get_live(self.client, ref["apiVersion"], ref["kind"], ref["name"], ref.get("namespace"))
         except KubeError:
-            return outcome
+            return deletion
         if live is None:
-            return _Outcome(outcome.key, "done")
-        if outcome.uid is not None and _uid(live) != outcome.uid:
+            return _Deletion(deletion.key, "done")
+        if deletion.uid is not None and _uid(live) != deletion.uid:
             return await self._delete_one(ref)
-        return outcome
+        return deletion

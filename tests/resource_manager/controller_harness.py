@@ -190,6 +190,11 @@ def start_controller(
     return Controller(client, manager, asyncio.create_task(manager.run(), name="manager"))
 
 
+async def idle(ctl: Controller) -> None:
+    """Until the work queue is empty and no reconcile runs."""
+    await until("the controller idle", lambda: not len(ctl.manager.queue) and not ctl.manager.queue.in_flight)
+
+
 async def wait_started(controller: Controller) -> None:
     started = asyncio.ensure_future(controller.manager.started.wait())
     await asyncio.wait({started, controller.task}, return_when=asyncio.FIRST_COMPLETED)

@@ -35,12 +35,15 @@ from kubecore.ratelimit import RateLimiter
 from kubecore.workqueue import ShutDown, WorkQueue
 from resource_manager.api import annotations as ann
 from resource_manager.api.crd import MR_API_VERSION, MR_KIND
-from resource_manager.controller.reconciler import Outcome, Reconciler
+from resource_manager.controller.reconciler import Reconciler, ReconcileResult
 from resource_manager.manager import metrics
 from resource_manager.manager.recorder import Recorder
 from resource_manager.manager.sharding import Shard
+from resource_manager.ssa.changeset import Action, ChangeSet
 
 log = structlog.get_logger("resource_manager.controller.controller")
+OBJECTS_CHANGED = "ObjectsChanged"
+"""Reason of the Normal Event a round that created, configured or deleted objects records (its summary)."""
 
 Obj = dict[str, Any]
 Key = tuple[str, str]
@@ -256,10 +259,10 @@ class Manager:
         self.queue.add(_key(mr))
 
     def _report_changes(self, old: Obj, new: Obj) -> None:
-        """Prunes and new apply failures, read off our own status writes as the cache sees them."""
+        """Objects that left the inventory and new apply failures, read off our own status writes as the
+        cache sees them."""
         gone = metrics.resources(old) - metrics.resources(new)
         if gone and not (new.get("metadata") or {}).get("deletionTimestamp"):
-            metrics.PRUNES.labels(*_key(new)).inc(len(gone))
             names = ", ".join(f"{kind} {f'{ns}/' if ns else ''}{name}" for _, kind, ns, name in sorted(gone))
             self._event(new, "Normal", "Pruned", f"{len(gone)} object(s) left the ManagedResource: {names}")
         failed = metrics.condition(new, "ResourcesApplied")
@@ -267,6 +270,19 @@ class Manager:
             "message"
         ):
             self._event(new, "Warning", "ApplyFailed", str(failed.get("message", "")))
+
+    def _report_round(self, key: Key, changes: ChangeSet | None) -> None:
+        """What a reconcile round did: the objects it deleted are counted, and a round that changed anything
+        is told on the MR with its summary. An unchanged round (a resync) records nothing: it stays
+        write-free. Nothing for an MR that is gone meanwhile (its series are forgotten)."""
+        mr = self._cached_mr(key)
+        if changes is None or mr is None:
+            return
+        deleted = changes.count(Action.DELETED)
+        if deleted:
+            metrics.PRUNES.labels(*key).inc(deleted)
+        if changes.changed:
+            self._event(mr, "Normal", OBJECTS_CHANGED, changes.summary())
 
     def _drift(self, key: Key) -> None:
         """A managed object lost a value we applied (or was deleted): count it, tell the user (at most
@@ -332,10 +348,10 @@ class Manager:
         except Exception as exc:
             interrupted = transient(exc)
             if interrupted:  # the API server is away or overloaded: the retry is the whole story
-                outcome = Outcome(error=f"transient API error: {exc}")
+                outcome = ReconcileResult(error=f"transient API error: {exc}")
             else:
                 log.exception("reconcile crashed", namespace=namespace, name=name)
-                outcome = Outcome(error=f"crashed: {type(exc).__name__}")
+                outcome = ReconcileResult(error=f"crashed: {type(exc).__name__}")
         finally:
             active.dec()
         seconds = time.monotonic() - started
@@ -349,6 +365,7 @@ class Manager:
             detail = {"error": outcome.error, "retry": self.queue.num_requeues(key), "retry_in": round(delay, 3)}
         level = log.warning if interrupted else log.info
         level("reconcile", mr=f"{namespace}/{name}", result=result, seconds=round(seconds, 3), **detail)
+        self._report_round(key, outcome.changes)
         if failed:
             metrics.RECONCILE_ERRORS.labels(metrics.CONTROLLER).inc()
             return
@@ -368,7 +385,7 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, TRANSIENT)
 
 
-def _result(outcome: Outcome) -> str:
+def _result(outcome: ReconcileResult) -> str:
     """controller-runtime's ``result`` label."""
     if outcome.error is not None:
         return "error"

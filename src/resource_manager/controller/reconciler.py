@@ -10,7 +10,11 @@ objects another MR owns are left out) → release ``mode: Ignore`` objects → a
 prune in waves (whatever the apply did, as GRM; never while a document fails to decode) → **narrow**
 ``status.resources`` → final status. A crash anywhere leaves every object we created listed in the
 inventory, and nothing in the inventory can make us delete another MR's object. Status is written only
-when it changed.
+when it changed. ``_reconcile`` is that list, one step method each.
+
+A round returns its change set (what apply and prune did to each object, :mod:`resource_manager.ssa.changeset`)
+with its result and logs its summary once (``reconciled``, ``3 created, 17 unchanged``); the controller turns
+it into the ``ObjectsChanged`` Event and the prune counter.
 """
 
 from __future__ import annotations
@@ -30,13 +34,15 @@ from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
 from resource_manager.api import annotations as ann
 from resource_manager.api import conditions as cond
 from resource_manager.api.crd import MR_API_VERSION, MR_KIND
-from resource_manager.api.equivalences import build_equivalences
-from resource_manager.api.identity import key_of
+from resource_manager.api.equivalences import Equivalences, build_equivalences
+from resource_manager.api.identity import display_name, key_of
 from resource_manager.api.origin import origin_for, ownership_conflict
 from resource_manager.controller.target_cache import Prefetched, TargetCache, kinds_for
 from resource_manager.desired import DesiredObject, build_desired, type_meta_problem
 from resource_manager.health.assess import health_conditions
 from resource_manager.inventory import (
+    InventoryDiff,
+    Reference,
     added,
     diff_inventory,
     narrow,
@@ -45,8 +51,11 @@ from resource_manager.inventory import (
     widen,
 )
 from resource_manager.prune import Pruner, PruneResult
+from resource_manager.release import release_orphans
 from resource_manager.source.secret_data import Manifest, decode_secrets, decoding_failed_message
-from resource_manager.ssa.apply import Applier, Failure, error_text, release_orphans
+from resource_manager.ssa.apply import Applier
+from resource_manager.ssa.changeset import Action, Change, ChangeSet
+from resource_manager.ssa.errors import error_text
 from resource_manager.ssa.fields import DEFAULT_TAKEOVER_MANAGERS
 from resource_manager.ssa.plan import MergeOptions
 
@@ -77,11 +86,46 @@ class Settings:
     """Field managers whose fields count as hand edits and are taken over (``resource_manager.ssa.fields``)."""
 
 
-class Outcome(NamedTuple):
+class ReconcileResult(NamedTuple):
     requeue_after: float | None = None
     """Reconcile again after this many seconds (``None``: only on the next event)."""
     error: str | None = None
     """Set when the round failed: the manager retries with back-off."""
+    changes: ChangeSet | None = None
+    """What a reconcile round did to each object (``None`` when no round ran: skipped MR, deletion path,
+    unreadable Secrets); the controller renders it as an Event and metrics."""
+
+
+class SecretsRead(NamedTuple):
+    """The MR's Secrets in ``secretRefs`` order, or GRM's error text when one cannot be read."""
+
+    secrets: list[Obj]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one round works from, computed from the MR and its Secrets before anything is written."""
+
+    desired: list[DesiredObject]
+    decoding_errors: list[Any]
+    diff: InventoryDiff
+    """Old ``status.resources`` against the desired set: what to prune, release, and the last applied."""
+    new_refs: list[Reference]
+    equivalences: Equivalences
+    checksum: str
+    origin: str
+
+    @property
+    def to_apply(self) -> list[DesiredObject]:
+        """Every desired object but ``mode: Ignore`` ones (the applier orders them: install order)."""
+        return [d for d in self.desired if not d.ignore_mode]
+
+    def ignored(self) -> ChangeSet:
+        """The ``mode: Ignore`` objects, as skipped entries."""
+        return ChangeSet.of(
+            Change(display_name(d.obj), Action.SKIPPED, "mode: Ignore") for d in self.desired if d.ignore_mode
+        )
 
 
 def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -110,143 +154,76 @@ class Reconciler:
         )
         """Watches of the managed kinds and what was applied last (zero-write resyncs, drift, health)."""
 
-    async def reconcile(self, namespace: str, name: str, secrets: SecretLookup) -> Outcome:
+    async def reconcile(self, namespace: str, name: str, secrets: SecretLookup) -> ReconcileResult:
         """Bring the MR ``namespace/name`` one step closer to its desired state."""
         try:
             mr = await self.source.get(MR_API_VERSION, MR_KIND, name, namespace=namespace)
         except NotFound:
             await self.cache.release((namespace, name))
-            return Outcome()
+            return ReconcileResult()
         try:
             return await self._dispatch(mr, secrets)
         except Conflict as exc:  # a concurrent MR change: retry on the fresh object
             log.info("conflict writing the ManagedResource, retrying", mr=f"{namespace}/{name}", request=exc.method)
-            return Outcome(error=error_text(exc))
+            return ReconcileResult(error=error_text(exc))
 
-    async def _dispatch(self, mr: Obj, secrets: SecretLookup) -> Outcome:
+    async def _dispatch(self, mr: Obj, secrets: SecretLookup) -> ReconcileResult:
         responsible = ann.responsible(self.settings.resource_class, mr)
         has_finalizer = self.finalizer in (_meta(mr).get("finalizers") or ())
         if not responsible and not has_finalizer:  # another class' MR: not even its annotations are ours
-            return Outcome()
+            return ReconcileResult()
         operation = ann.annotations_of(mr).get(ann.OPERATION)
         if operation == "wait-for-state":
-            return Outcome()
+            return ReconcileResult()
         if operation == "reconcile":
             mr = await self._patch_mr(mr, {"metadata": {"annotations": {ann.OPERATION: None}}})
         deleting = bool(_meta(mr).get("deletionTimestamp"))
         if ann.ignored(mr) and not deleting:
             await self._write_status(mr, {"conditions": cond.ignored_conditions(self._conditions(mr), _now())})
-            return Outcome()
+            return ReconcileResult()
         if deleting or not responsible:
             return await self._delete(mr)
         if waits_for_other_class(mr, self.finalizer):
             log.info("waiting for another class to clean up", mr=_name(mr))
-            return Outcome()
+            return ReconcileResult()
         if not has_finalizer:
             finalizers = [*(_meta(mr).get("finalizers") or ()), self.finalizer]
             mr = await self._patch_mr(mr, {"metadata": {"finalizers": finalizers}})
         return await self._reconcile(mr, secrets)
 
     # --- reconcile path ---------------------------------------------------------------------------------
-    async def _reconcile(self, mr: Obj, secrets: SecretLookup) -> Outcome:
+    async def _reconcile(self, mr: Obj, lookup: SecretLookup) -> ReconcileResult:
+        """Read Secrets → decode → desired → widen the inventory → release → apply → prune → narrow →
+        health and status; one log line of what the round did."""
         started = time.monotonic()
-        read = await self._read_secrets(mr, secrets)
-        if isinstance(read, str):
-            mr = await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, "CannotReadSecret", read)})
-            return Outcome(error=read)
-        # Decoding big (or hostile) data takes CPU seconds: off the event loop, other MRs keep being served.
-        manifests, decoding_errors = await asyncio.to_thread(decode_secrets, read)
-        desired = build_desired(
-            manifests,
-            mr,
-            await self._scopes(manifests),
-            cluster_id=self.settings.cluster_id,
-            managed_by=self.settings.managed_by,
-        )
-        spec = mr.get("spec") or {}
-        equivalences = build_equivalences(spec.get("equivalences"))
-        status = mr.get("status") or {}
-        old = list(status.get("resources") or [])
-        diff = diff_inventory(old, desired, equivalences)
-        new_refs = new_references(desired)
-        checksum = cond.secrets_data_checksum(d.raw for d in desired if not d.ignore_mode)
-        conditions = self._conditions(mr)
-        if cond.checks_must_reset(status, new_refs, checksum):
-            conditions = cond.reset_for_changed_resources(conditions, _now())
-        origin = _origin(mr, self.settings.cluster_id)
-        to_apply = [d for d in desired if not d.ignore_mode]  # the applier orders them (install order)
-        await self.cache.ensure(_key(mr), kinds_for(d.reference for d in to_apply))
-        # what the cache cannot tell is read once, concurrently, for the ownership check and the apply
-        prefetched = await self.cache.prefetch(d.obj for d in to_apply if type_meta_problem(d.obj) is None)
-        refused = await self._owned_by_others(to_apply, added(old, new_refs, equivalences), origin, prefetched)
-        widened = widen(old, [r for r in new_refs if key_of(r) not in refused], equivalences)
-        mr = await self._write_status(mr, {"conditions": conditions, "resources": widened})
-
-        release_failures = await release_orphans(self.target, diff.to_release, origin)
-        if release_failures:
-            message = cond.release_message([f.message for f in release_failures])
-            await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, cond.RELEASE_FAILED, message)})
-            return Outcome(error=message)
-
-        failures = await self._apply(mr, to_apply, diff.previous, origin, equivalences, prefetched)
-        # pruning does not wait for a clean apply (as GRM): an object that fails because an old one still
-        # holds something (a renamed Service keeping its nodePort) gets it in the next round
-        unmatched = diff.to_prune
-        pruned = PruneResult([], [], []) if decoding_errors else await self._pruner(mr).prune(unmatched)
-        done = set(pruned.done)
-        if failures:
-            message = cond.apply_failed_message([f.message for f in failures])
-            conditions = self._applied(mr, cond.FALSE, cond.APPLY_FAILED, message)
-            await self._write_status(mr, {"conditions": conditions, "resources": _without(widened, done)})
-            return Outcome(error=message)
-        resources = narrow(new_refs, _without(unmatched, done))
-        outcome = await self._finish(mr, resources, pruned, decoding_errors, checksum)
+        read = await self._read_secrets(mr, lookup)
+        if read.error is not None:
+            conditions = self._applied(mr, cond.FALSE, "CannotReadSecret", read.error)
+            await self._write_status(mr, {"conditions": conditions})
+            return ReconcileResult(error=read.error)
+        work = await self._round(mr, read.secrets)
+        mr, widened, prefetched = await self._widen(mr, work)
+        changes = work.ignored()
+        result = await self._release(mr, work)
+        if result is None:
+            applied = await self._apply(mr, work, prefetched)
+            pruned = await self._prune(mr, work)
+            changes += applied + ChangeSet.of(pruned.changes)
+            result = await self._conclude(mr, work, widened, applied, pruned)
         log.info(
             "reconciled",
             mr=_name(mr),
-            objects=len(new_refs),
-            pruned=len(done),
+            objects=len(work.new_refs),
+            changes=changes.summary(),
+            **{str(action): n for action, n in changes.counts().items()},
             seconds=round(time.monotonic() - started, 3),
         )
-        return outcome
+        return result._replace(changes=changes)
 
-    async def _finish(
-        self,
-        mr: Obj,
-        resources: list[Mapping[str, Any]],
-        pruned: PruneResult,
-        decoding_errors: list[Any],
-        checksum: str,
-    ) -> Outcome:
-        """The round's last status write: prune problems, or success (ApplySucceeded / DecodingFailed)."""
-        if pruned.failures:
-            message = cond.cleanup_message([f.message for f in pruned.failures])
-            conditions = self._applied(mr, cond.FALSE, cond.DELETION_FAILED, message)
-            await self._write_status(mr, {"conditions": conditions, "resources": resources})
-            return Outcome(error=message)
-        if pruned.pending:
-            message = cond.cleanup_message(pruned.pending)
-            conditions = self._applied(mr, cond.STATUS_PROGRESSING, cond.DELETION_PENDING, message)
-            await self._write_status(mr, {"conditions": conditions, "resources": resources})
-            return Outcome(requeue_after=self.settings.deletion_requeue)
-        decoding = decoding_failed_message(decoding_errors) if decoding_errors else None
-        conditions = cond.applied_result(self._conditions(mr), decoding, _now())
-        if decoding is None:  # health is judged only while everything is applied (GRM's gating)
-            live_of = await self.cache.live_of(resources)
-            conditions = health_conditions(conditions, resources, live_of, self.cache.snapshot_lookup(), _now())
-        final = {
-            "conditions": conditions,
-            "secretsDataChecksum": checksum,
-            "resources": resources,
-            "observedGeneration": _meta(mr).get("generation"),
-        }
-        await self._write_status(mr, final)
-        return Outcome(requeue_after=min(self.settings.sync_period, self.settings.health_sync_period or math.inf))
-
-    async def _read_secrets(self, mr: Obj, lookup: SecretLookup) -> list[Obj] | str:
+    async def _read_secrets(self, mr: Obj, lookup: SecretLookup) -> SecretsRead:
         """The referenced Secrets in order (cache first, then a GET), or GRM's error text."""
         namespace = _meta(mr).get("namespace", "")
-        result = []
+        secrets = []
         for ref in (mr.get("spec") or {}).get("secretRefs") or []:
             name = ref.get("name", "") if isinstance(ref, Mapping) else ""
             secret = lookup(namespace, name)
@@ -254,9 +231,105 @@ class Reconciler:
                 try:
                     secret = await self.source.get("v1", "Secret", name, namespace=namespace)
                 except KubeError as exc:
-                    return error_text(exc)
-            result.append(secret)
-        return result
+                    return SecretsRead([], error_text(exc))
+            secrets.append(secret)
+        return SecretsRead(secrets)
+
+    async def _round(self, mr: Obj, secrets: list[Obj]) -> Round:
+        """Decode the Secrets and build the desired objects and their inventory diff (no writes)."""
+        # Decoding big (or hostile) data takes CPU seconds: off the event loop, other MRs keep being served.
+        manifests, decoding_errors = await asyncio.to_thread(decode_secrets, secrets)
+        desired = build_desired(
+            manifests,
+            mr,
+            await self._scopes(manifests),
+            cluster_id=self.settings.cluster_id,
+            managed_by=self.settings.managed_by,
+        )
+        equivalences = build_equivalences((mr.get("spec") or {}).get("equivalences"))
+        old = list((mr.get("status") or {}).get("resources") or [])
+        return Round(
+            desired=desired,
+            decoding_errors=decoding_errors,
+            diff=diff_inventory(old, desired, equivalences),
+            new_refs=new_references(desired),
+            equivalences=equivalences,
+            checksum=cond.secrets_data_checksum(d.raw for d in desired if not d.ignore_mode),
+            origin=_origin(mr, self.settings.cluster_id),
+        )
+
+    async def _widen(self, mr: Obj, work: Round) -> tuple[Obj, list[Mapping[str, Any]], Prefetched]:
+        """Write old + new ``status.resources`` before any object is touched (without the objects another
+        MR owns), and reset the checks when the resources changed. Also returns what the cache could not
+        tell, read once, concurrently, for the ownership check and the apply."""
+        status = mr.get("status") or {}
+        old = list(status.get("resources") or [])
+        conditions = self._conditions(mr)
+        if cond.checks_must_reset(status, work.new_refs, work.checksum):
+            conditions = cond.reset_for_changed_resources(conditions, _now())
+        to_apply = work.to_apply
+        await self.cache.ensure(_key(mr), kinds_for(d.reference for d in to_apply))
+        prefetched = await self.cache.prefetch(d.obj for d in to_apply if type_meta_problem(d.obj) is None)
+        new = added(old, work.new_refs, work.equivalences)
+        refused = await self._owned_by_others(to_apply, new, work.origin, prefetched)
+        widened = widen(old, [r for r in work.new_refs if key_of(r) not in refused], work.equivalences)
+        mr = await self._write_status(mr, {"conditions": conditions, "resources": widened})
+        return mr, widened, prefetched
+
+    async def _release(self, mr: Obj, work: Round) -> ReconcileResult | None:
+        """Release objects now in ``mode: Ignore``; the failed round's result if that failed."""
+        failures = await release_orphans(self.target, work.diff.to_release, work.origin)
+        if not failures:
+            return None
+        message = cond.release_message([f.message for f in failures])
+        await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, cond.RELEASE_FAILED, message)})
+        return ReconcileResult(error=message)
+
+    async def _prune(self, mr: Obj, work: Round) -> PruneResult:
+        """Delete what left the desired set. Pruning does not wait for a clean apply (as GRM): an object that
+        fails because an old one still holds something (a renamed Service keeping its nodePort) gets it in
+        the next round. Never while a document fails to decode (its objects would look removed)."""
+        if work.decoding_errors:
+            return PruneResult()
+        return await self._pruner(mr).prune(work.diff.to_prune)
+
+    async def _conclude(
+        self, mr: Obj, work: Round, widened: list[Mapping[str, Any]], applied: ChangeSet, pruned: PruneResult
+    ) -> ReconcileResult:
+        """Narrow the inventory and write the round's last status: apply failures, prune problems, or
+        success (ApplySucceeded / DecodingFailed, health)."""
+        done = set(pruned.done)
+        failures = applied.failures()
+        if failures:
+            message = cond.apply_failed_message([f.message for f in failures])
+            conditions = self._applied(mr, cond.FALSE, cond.APPLY_FAILED, message)
+            await self._write_status(mr, {"conditions": conditions, "resources": _without(widened, done)})
+            return ReconcileResult(error=message)
+        resources = narrow(work.new_refs, _without(work.diff.to_prune, done))
+        if pruned.failures:
+            message = cond.cleanup_message([f.message for f in pruned.failures])
+            conditions = self._applied(mr, cond.FALSE, cond.DELETION_FAILED, message)
+            await self._write_status(mr, {"conditions": conditions, "resources": resources})
+            return ReconcileResult(error=message)
+        if pruned.pending:
+            message = cond.cleanup_message(pruned.pending)
+            conditions = self._applied(mr, cond.STATUS_PROGRESSING, cond.DELETION_PENDING, message)
+            await self._write_status(mr, {"conditions": conditions, "resources": resources})
+            return ReconcileResult(requeue_after=self.settings.deletion_requeue)
+        decoding = decoding_failed_message(work.decoding_errors) if work.decoding_errors else None
+        conditions = cond.applied_result(self._conditions(mr), decoding, _now())
+        if decoding is None:  # health is judged only while everything is applied (GRM's gating)
+            live_of = await self.cache.live_of(resources)
+            conditions = health_conditions(conditions, resources, live_of, self.cache.snapshot_lookup(), _now())
+        final = {
+            "conditions": conditions,
+            "secretsDataChecksum": work.checksum,
+            "resources": resources,
+            "observedGeneration": _meta(mr).get("generation"),
+        }
+        await self._write_status(mr, final)
+        requeue = min(self.settings.sync_period, self.settings.health_sync_period or math.inf)
+        return ReconcileResult(requeue_after=requeue)
 
     async def _scopes(self, manifests: Iterable[Manifest]) -> Callable[[str, str], bool | None]:
         """``is_namespaced`` for :func:`build_desired`, resolved up front from the target's discovery.
@@ -309,20 +382,12 @@ class Reconciler:
                 refused.add(item.key)
         return refused
 
-    async def _apply(
-        self,
-        mr: Obj,
-        to_apply: list[DesiredObject],
-        previous: Mapping[str, Mapping[str, Any]],
-        origin: str,
-        equivalences: Any,
-        prefetched: Prefetched,
-    ) -> list[Failure]:
+    async def _apply(self, mr: Obj, work: Round, prefetched: Prefetched) -> ChangeSet:
+        """Apply the desired objects in install order (:class:`Applier`); one entry per object."""
         spec = mr.get("spec") or {}
-        force_labels, force_annotations = (
-            spec.get("forceOverwriteLabels") is True,
-            (spec.get("forceOverwriteAnnotations") is True),
-        )
+        force_labels = spec.get("forceOverwriteLabels") is True
+        force_annotations = spec.get("forceOverwriteAnnotations") is True
+        previous = work.diff.previous
 
         def options_for(item: DesiredObject, scaled: bool) -> MergeOptions:
             old = previous.get(item.key) or {}
@@ -334,9 +399,16 @@ class Reconciler:
                 horizontally_scaled=scaled,
             )
 
-        crd_wait = self.settings.crd_wait
-        applier = Applier(self.target, origin, options_for, equivalences, self.cache, _key(mr), crd_wait=crd_wait)
-        return (await applier.apply_all(to_apply, prefetched)).failures
+        applier = Applier(
+            self.target,
+            work.origin,
+            options_for,
+            work.equivalences,
+            self.cache,
+            _key(mr),
+            crd_wait=self.settings.crd_wait,
+        )
+        return await applier.apply_all(work.to_apply, prefetched)
 
     def _pruner(self, mr: Mapping[str, Any]) -> Pruner:
         delete_pvcs = (mr.get("spec") or {}).get("deletePersistentVolumeClaims") is True
@@ -344,7 +416,7 @@ class Reconciler:
         return Pruner(self.target, origin, delete_pvcs=delete_pvcs, wave_wait=self.settings.wave_wait)
 
     # --- deletion path ------------------------------------------------------------------------------------
-    async def _delete(self, mr: Obj) -> Outcome:
+    async def _delete(self, mr: Obj) -> ReconcileResult:
         """MR deleted or handed over to another class: delete (unless keepObjects), drop our finalizer."""
         keep_objects = (mr.get("spec") or {}).get("keepObjects") is True
         conditions = cond.deletion_conditions(self._conditions(mr), _now(), keep_objects=keep_objects)
@@ -363,15 +435,15 @@ class Reconciler:
                 conditions = self._applied(mr, status, reason, cond.cleanup_message(messages))
                 await self._write_status(mr, {"conditions": conditions, "resources": remaining})
                 if failed:
-                    return Outcome(error=cond.cleanup_message(messages))
-                return Outcome(requeue_after=self.settings.deletion_requeue)
+                    return ReconcileResult(error=cond.cleanup_message(messages))
+                return ReconcileResult(requeue_after=self.settings.deletion_requeue)
             mr = await self._write_status(mr, {"resources": remaining})
         finalizers = [f for f in _meta(mr).get("finalizers") or () if f != self.finalizer]
         with contextlib.suppress(NotFound):
             await self._patch_mr(mr, {"metadata": {"finalizers": finalizers or None}})
         await self.cache.release(_key(mr))
         log.info("released managed resource", mr=_name(mr), kept_objects=keep_objects)
-        return Outcome()
+        return ReconcileResult()
 
     # --- MR writes ------------------------------------------------------------------------------------------
     @staticmethod

@@ -4,5 +4,8 @@
 at all, ``fields`` reads and takes over field ownership (``managedFields``), ``order`` sorts objects into
 install waves, ``apply`` sends the writes and ``redact`` keeps manifest values out of the error texts.
 ``established`` waits for a CustomResourceDefinition before its custom resources are applied.
-Everything but ``apply`` and ``established`` is pure.
+``changeset`` is what a round did to each object (created, configured, unchanged, deleted, skipped, failed),
+which apply and prune return and logs, Events and metrics render; ``errors`` (failures as values with GRM's
+text) and ``live`` (one live object, absent as ``None``) serve apply, release and prune alike.
+Everything but ``apply``, ``established`` and ``live`` is pure.
 """

@@ -15,22 +15,27 @@ then ours and removed by the apply) → SSA (forced: GRM's last-writer-wins on t
 → JSON merge patch deleting the label/annotation keys GRM's three-way merge drops. A 422 on an update
 with ``delete-on-invalid-update`` (or an immutable ConfigMap/Secret) deletes the object so that the next
 round re-creates it.
+
+Every object ends as one :class:`~resource_manager.ssa.changeset.Change`, decided from what the round
+already knows (no extra request): ``created`` when there was no live object, ``unchanged`` when the drift
+check sent nothing or the write kept the resourceVersion, ``configured`` otherwise, ``skipped`` for an
+``ignore`` object left as it was, ``failed`` with GRM's message.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import structlog
 
-from kubecore import ApiError, Client, Conflict, Invalid, KubeError, NoMatchError, NotFound
+from kubecore import Client, Conflict, Invalid, KubeError, NoMatchError, NotFound
 from resource_manager.api import annotations as ann
 from resource_manager.api.conditions import apply_error
 from resource_manager.api.equivalences import Equivalences
 from resource_manager.api.identity import display_name
-from resource_manager.api.origin import ownership_conflict, release_patch
+from resource_manager.api.origin import ownership_conflict
 from resource_manager.controller.target_cache import (
     MRKey,
     Prefetched,
@@ -38,11 +43,15 @@ from resource_manager.controller.target_cache import (
     TargetCache,
     intent_of,
     record_key,
+    resource_version,
     split_key,
 )
 from resource_manager.desired import DesiredObject, type_meta_problem
+from resource_manager.ssa.changeset import Action, Change, ChangeSet
+from resource_manager.ssa.errors import error_text
 from resource_manager.ssa.established import NotEstablished, wait_established
 from resource_manager.ssa.fields import FIELD_MANAGER, takeover_patch
+from resource_manager.ssa.live import get_live
 from resource_manager.ssa.order import apply_waves, crd_index, defining_crd
 from resource_manager.ssa.plan import (
     ApplyPlan,
@@ -63,34 +72,6 @@ OptionsFor = Callable[[DesiredObject, bool], MergeOptions]
 """``options_for(desired, horizontally_scaled)``: the merge inputs of one object (old labels etc.)."""
 
 
-class Failure(NamedTuple):
-    """One object that could not be applied (or deleted / released); ``message`` is GRM's text."""
-
-    name: str
-    message: str
-
-
-class ApplyResult(NamedTuple):
-    applied: list[str]
-    """Identity keys of the objects applied (or left alone as ``ignore``) in this round."""
-    failures: list[Failure]
-
-
-def error_text(exc: Exception) -> str:
-    """The error as GRM words it: the API server's own message, not our request line."""
-    if isinstance(exc, ApiError):
-        return exc.message or str(exc)
-    return str(exc)
-
-
-async def get_live(client: Client, api_version: str, kind: str, name: str, namespace: str | None) -> Obj | None:
-    """The live object, or ``None`` when it (or its kind) does not exist in the target."""
-    try:
-        return await client.get(api_version, kind, name, namespace=namespace)
-    except (NotFound, NoMatchError):
-        return None
-
-
 def _server_text(exc: Exception, obj: Mapping[str, Any]) -> str:
     """The error text; an API server's without the object's values (it quotes them, and they may be secret)."""
     return redact(error_text(exc), obj) if isinstance(exc, KubeError) else error_text(exc)
@@ -109,20 +90,23 @@ def _namespace_of(obj: Mapping[str, Any]) -> str | None:
     return (obj.get("metadata") or {}).get("namespace")
 
 
-def _still_present(keys: Iterable[str], current: Mapping[str, str]) -> list[str]:
-    return [k for k in keys if k in current]
+def _failed(name: str, message: str) -> Change:
+    return Change(name, Action.FAILED, message)
 
 
-def _removal_patch(remove_labels: Iterable[str], remove_annotations: Iterable[str], result: Obj) -> Obj | None:
-    """Merge patch deleting the keys GRM's merge drops that are still on the object after the apply."""
-    metadata: Obj = {}
-    labels = _still_present(remove_labels, ann.labels_of(result))
-    annotations = _still_present(remove_annotations, ann.annotations_of(result))
-    if labels:
-        metadata["labels"] = dict.fromkeys(labels)
-    if annotations:
-        metadata["annotations"] = dict.fromkeys(annotations)
-    return {"metadata": metadata} if metadata else None
+def _write_action(live: Obj | None, result: Obj | None) -> Action:
+    """What a write did: no object before → created; the same resourceVersion after → the API server
+    found nothing to change (a no-op apply does not bump it); else configured."""
+    if live is None:
+        return Action.CREATED
+    return Action.UNCHANGED if resource_version(result) == resource_version(live) else Action.CONFIGURED
+
+
+def _settled(name: str, plan: ApplyPlan, action: Action) -> Change:
+    """The entry of an object the engine got through; an ``ignore`` object left as it was is skipped."""
+    if plan.body is None and action is Action.UNCHANGED:
+        return Change(name, Action.SKIPPED, "ignore annotation")
+    return Change(name, action)
 
 
 class Applier:
@@ -149,27 +133,24 @@ class Applier:
         self.crd_wait = crd_wait
         self._established: dict[str, asyncio.Future[str | None]] = {}  # CRD name -> None or the problem
 
-    async def apply_all(self, objects: Sequence[DesiredObject], prefetched: Prefetched) -> ApplyResult:
+    async def apply_all(self, objects: Sequence[DesiredObject], prefetched: Prefetched) -> ChangeSet:
         """Apply ``objects`` wave by wave in install order, the objects of a wave concurrently (bounded over
-        all MRs by the cache's slots), continuing past failures; both lists in install order.
+        all MRs by the cache's slots), continuing past failures; one entry per object, in install order.
         ``prefetched``: what the cache could not tell, read for this round (:meth:`TargetCache.prefetch`)."""
         hpas = await self._hpa_targets(objects)
         crds = crd_index(d.obj for d in objects)
 
-        async def one(desired: DesiredObject) -> Failure | None:
+        async def one(desired: DesiredObject) -> Change:
             async with self.cache.slots:
                 return await self._apply_checked(desired, hpas, crds, prefetched)
 
-        applied: list[str] = []
-        failures: list[Failure] = []
+        changes: list[Change] = []
         for wave in apply_waves(objects, lambda d: d.obj):
-            for desired, failure in zip(wave, await asyncio.gather(*(one(d) for d in wave)), strict=True):
-                if failure is None:
-                    applied.append(desired.key)
-                else:
-                    log.info("apply failed", object=failure.name, origin=self.origin)
-                    failures.append(failure)
-        return ApplyResult(applied, failures)
+            for change in await asyncio.gather(*(one(d) for d in wave)):
+                if change.action is Action.FAILED:
+                    log.info("apply failed", object=change.name, origin=self.origin)
+                changes.append(change)
+        return ChangeSet.of(changes)
 
     async def _apply_checked(
         self,
@@ -177,17 +158,17 @@ class Applier:
         hpas: set[str] | str,
         crds: Mapping[tuple[str, str], str],
         prefetched: Prefetched,
-    ) -> Failure | None:
+    ) -> Change:
         """One object, unless its CRD is not Established or its HPAs could not be listed."""
         failure = await self._crd_not_established(desired.obj, crds)
         if failure is None and isinstance(hpas, str) and _scalable(desired.obj):
             name = display_name(desired.obj)
-            failure = Failure(name, apply_error(name, hpas))
+            failure = _failed(name, apply_error(name, hpas))
         if failure is None:
-            failure = await self._apply_one(desired, hpas if isinstance(hpas, set) else set(), prefetched)
+            return await self._apply_one(desired, hpas if isinstance(hpas, set) else set(), prefetched)
         return failure
 
-    async def _crd_not_established(self, obj: Obj, crds: Mapping[tuple[str, str], str]) -> Failure | None:
+    async def _crd_not_established(self, obj: Obj, crds: Mapping[tuple[str, str], str]) -> Change | None:
         """Wait (once per CRD and round, shared by the objects of a wave) for the CRD of the same MR that
         defines ``obj``'s kind."""
         crd = defining_crd(obj, crds)
@@ -199,7 +180,7 @@ class Applier:
         if problem is None:
             return None
         name = display_name(obj)
-        return Failure(name, apply_error(name, problem))
+        return _failed(name, apply_error(name, problem))
 
     async def _establishment(self, crd: str) -> str | None:
         """``None`` once the CRD is Established, else why not."""
@@ -225,12 +206,12 @@ class Applier:
             return f"cannot list HorizontalPodAutoscalers, which decide whether replicas are kept: {error_text(exc)}"
         return hpa_target_keys(hpas["items"])
 
-    async def _apply_one(self, desired: DesiredObject, scaled_keys: set[str], prefetched: Prefetched) -> Failure | None:
+    async def _apply_one(self, desired: DesiredObject, scaled_keys: set[str], prefetched: Prefetched) -> Change:
         obj = desired.obj
         name = display_name(obj)
         problem = type_meta_problem(obj)
         if problem is not None:
-            return Failure(name, apply_error(name, problem))
+            return _failed(name, apply_error(name, problem))
         live: Obj | None = None
         meta = obj.get("metadata") or {}
         rk = record_key(obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace"))
@@ -240,24 +221,25 @@ class Applier:
             live = seen.live
             conflict = ownership_conflict(live, self.origin)
             if conflict is not None:
-                return Failure(name, conflict.message)
+                return _failed(name, conflict.message)
             scaled = is_horizontally_scaled(obj, scaled_keys, self.equivalences)
             plan = plan_apply(obj, live, self.options_for(desired, scaled))
             intent = intent_of(obj)
             if self.cache.unchanged(rk, intent, plan, seen, self.owner):
-                return None
-            await self._write(rk, intent, plan, live)
+                return _settled(name, plan, Action.UNCHANGED)
+            result = await self._write(rk, intent, plan, live)
         except Invalid as exc:
             if live is not None:
                 return await self._delete_on_invalid_update(obj, live, exc)
-            return Failure(name, apply_error(name, _server_text(exc, obj)))
+            return _failed(name, apply_error(name, _server_text(exc, obj)))
         except (KubeError, MergeError, ann.AnnotationError, NotEstablished) as exc:
-            return Failure(name, apply_error(name, _server_text(exc, obj)))
-        return None
+            return _failed(name, apply_error(name, _server_text(exc, obj)))
+        return _settled(name, plan, _write_action(live, result))
 
-    async def _write(self, rk: RecordKey, intent: str, plan: ApplyPlan, live: Obj | None) -> None:
+    async def _write(self, rk: RecordKey, intent: str, plan: ApplyPlan, live: Obj | None) -> Obj | None:
         """SSA the body, then delete the keys GRM's merge drops; the cache records the result, so the
-        watch events of this write trigger nothing and the next resync sends nothing."""
+        watch events of this write trigger nothing and the next resync sends nothing. Returns the
+        object as the last write left it."""
         self.cache.begin_write(rk)
         try:
             result = live
@@ -266,13 +248,14 @@ class Applier:
                 if fields is not None and fields.takeover:
                     await self._take_over(rk, live)
                 result = await self.client.apply(plan.body, field_manager=FIELD_MANAGER, force=True)
-            patch = _removal_patch(plan.remove_labels, plan.remove_annotations, result or {})
+            patch = plan.removal_patch(result or {})
             if patch is not None and result is not None:
                 result = await self.client.patch(rk[0], rk[1], _name_of(result), patch, namespace=_namespace_of(result))
         except BaseException:
             self.cache.write_failed(rk)
             raise
         self.cache.written(rk, intent, plan, result, self.owner)
+        return result
 
     async def _take_over(self, rk: RecordKey, live: Obj | None) -> None:
         """Make the fields interactive managers hold ours, so that the apply that follows removes what
@@ -294,13 +277,13 @@ class Applier:
             log.info("took over fields of interactive managers", object=rk[2], kind=kind, origin=self.origin)
             return
 
-    async def _delete_on_invalid_update(self, obj: Obj, live: Obj, exc: Invalid) -> Failure:
+    async def _delete_on_invalid_update(self, obj: Obj, live: Obj, exc: Invalid) -> Change:
         """GRM's delete-on-invalid-update: delete now, fail this round, re-create in the next one."""
         name = display_name(obj)
         merged = {**ann.annotations_of(live), **ann.annotations_of(obj)}
         causes = exc.details.get("causes") or []
         if not ann.delete_on_invalid_update(obj["apiVersion"], obj["kind"], merged, causes):
-            return Failure(name, apply_error(name, _server_text(exc, obj)))
+            return _failed(name, apply_error(name, _server_text(exc, obj)))
         meta = obj.get("metadata") or {}
         try:
             policy = ann.deletion_propagation(merged)
@@ -314,35 +297,12 @@ class Applier:
         except NotFound:
             pass
         except (KubeError, ann.AnnotationError) as delete_exc:
-            return Failure(
+            return _failed(
                 name, f"error deleting object \"{name}\" after 'invalid' update error: {_server_text(delete_exc, obj)}"
             )
         log.info("deleted object after invalid update", object=name, origin=self.origin)
-        return Failure(
+        return _failed(
             name,
             f"deleted object \"{name}\" because of 'invalid' update error, and 'delete-on-invalid-update' annotation "
             f"on object or the resource is an immutable ConfigMap/Secret: {_server_text(exc, obj)}",
         )
-
-
-async def release_orphans(client: Client, references: Iterable[Mapping[str, Any]], origin: str) -> list[Failure]:
-    """Remove origin/description from previously managed objects now in ``mode: Ignore`` (if still ours)."""
-    failures: list[Failure] = []
-    for ref in references:
-        name = display_name(ref)
-        try:
-            live = await get_live(client, ref["apiVersion"], ref["kind"], ref["name"], ref.get("namespace"))
-        except KubeError as exc:
-            failures.append(Failure(name, f'error getting object "{name}": {error_text(exc)}'))
-            continue
-        patch = release_patch(live, origin)
-        if patch is None:
-            continue
-        try:
-            await client.patch(ref["apiVersion"], ref["kind"], ref["name"], patch, namespace=ref.get("namespace"))
-        except (NotFound, NoMatchError):
-            continue
-        except KubeError as exc:
-            failures.append(Failure(name, f'error patching object "{name}": {error_text(exc)}'))
-        log.info("released orphaned object", object=name, origin=origin)
-    return failures

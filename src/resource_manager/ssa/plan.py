@@ -77,13 +77,16 @@ class ApplyPlan(NamedTuple):
     remove_annotations: tuple[str, ...]
     """Live annotation keys to delete with a JSON merge patch."""
 
-    def removal_patch(self) -> dict[str, Any] | None:
-        """The JSON merge patch deleting the listed keys, or ``None`` when there is nothing to remove."""
+    def removal_patch(self, applied: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The JSON merge patch deleting the listed keys that are still on ``applied`` (the object after
+        the apply), or ``None`` when there is nothing left to remove (then no request is needed)."""
         metadata: dict[str, Any] = {}
-        if self.remove_labels:
-            metadata["labels"] = dict.fromkeys(self.remove_labels)
-        if self.remove_annotations:
-            metadata["annotations"] = dict.fromkeys(self.remove_annotations)
+        labels = [key for key in self.remove_labels if key in ann.labels_of(applied)]
+        annotations = [key for key in self.remove_annotations if key in ann.annotations_of(applied)]
+        if labels:
+            metadata["labels"] = dict.fromkeys(labels)
+        if annotations:
+            metadata["annotations"] = dict.fromkeys(annotations)
         return {"metadata": metadata} if metadata else None
 
 

@@ -25,6 +25,7 @@ from tests.resource_manager.controller_harness import (
     Controller,
     configmap,
     create_mr,
+    idle,
     running_controller,
     set_manifests,
     start_controller,
@@ -58,10 +59,6 @@ def apiserver_writes(cluster: Cluster, resources: Sequence[str]) -> int:
         ):
             total += int(float(line.rsplit(" ", 1)[1]))
     return total
-
-
-async def idle(ctl: Controller) -> None:
-    await until("the controller idle", lambda: not len(ctl.manager.queue) and not ctl.manager.queue.in_flight)
 
 
 async def repaired_within(what: str, check: Any, seconds: float = WITHIN) -> float:

@@ -21,7 +21,7 @@ from devcluster import Cluster
 from kubecore import Client, NotFound, load_kubeconfig
 from resource_manager.cmd.install import install_crds
 from resource_manager.controller.controller import Manager
-from resource_manager.controller.reconciler import Outcome, Reconciler
+from resource_manager.controller.reconciler import Reconciler, ReconcileResult
 from resource_manager.manager.configuration import Endpoint
 from resource_manager.manager.run import probes
 from resource_manager.manager.server import app, serve
@@ -129,9 +129,10 @@ async def test_metrics_probes_logs_and_events_during_a_run(
         reasons = await eventually(
             "events",
             lambda: events(client, namespace, "app"),
-            lambda found: {"DriftCorrected", "Pruned", "ApplyFailed"} <= {e["reason"] for e in found},
+            lambda found: {"DriftCorrected", "Pruned", "ApplyFailed", "ObjectsChanged"} <= {e["reason"] for e in found},
         )
         by_reason = {e["reason"]: e for e in reasons}
+        assert "2 created" in {e["message"] for e in reasons if e["reason"] == "ObjectsChanged"}
         assert by_reason["ApplyFailed"]["type"] == "Warning" and "Not_A_Name" in by_reason["ApplyFailed"]["message"]
         assert by_reason["Pruned"]["message"] == f"1 object(s) left the ManagedResource: ConfigMap {namespace}/b"
         assert await manager.metric("controller_runtime_reconcile_errors_total", controller="managedresource") >= 1
@@ -143,6 +144,10 @@ async def test_metrics_probes_logs_and_events_during_a_run(
     ]
     assert {line["result"] for line in reconciled} >= {"requeue_after", "error"}
     assert all(line["level"] == "info" and "seconds" in line for line in reconciled)
+    rounds = [
+        line for line in manager.lines if line.get("event") == "reconciled" and line.get("mr") == f"{namespace}/app"
+    ]
+    assert (rounds[0]["changes"], rounds[0]["created"]) == ("2 created", 2)  # one summary line per round
     everything = "".join(manager.raw) + metrics_text + str(reasons)
     assert SECRET_MARKER not in everything
     assert base64.b64encode(SECRET_MARKER.encode()).decode() not in everything
@@ -349,7 +354,7 @@ class SlowReconciler(Reconciler):
         self.gate = asyncio.Event()
         self.finished: list[str] = []
 
-    async def reconcile(self, namespace: str, name: str, secrets: Any) -> Outcome:
+    async def reconcile(self, namespace: str, name: str, secrets: Any) -> ReconcileResult:
         self.entered.set()
         await self.gate.wait()
         outcome = await super().reconcile(namespace, name, secrets)

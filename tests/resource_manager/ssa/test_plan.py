@@ -67,7 +67,7 @@ def test_create_applies_the_desired_object_without_status_and_server_fields() ->
         (),
         (),
     )
-    assert plan.removal_patch() is None
+    assert plan.removal_patch({}) is None
 
 
 def test_update_never_sends_status_or_live_metadata() -> None:
@@ -115,7 +115,7 @@ def test_labels_no_longer_desired_are_removed_unless_a_user_changed_them() -> No
     options = MergeOptions(old_labels={"app": "a", "old": "1", "changed": "ours"})
     plan = plan_apply(desired, live, options)
     assert plan.remove_labels == ("old",)
-    assert plan.removal_patch() == {"metadata": {"labels": {"old": None}}}
+    assert plan.removal_patch(live) == {"metadata": {"labels": {"old": None}}}
 
 
 def test_force_overwrite_labels_removes_every_label_not_desired() -> None:
@@ -601,3 +601,14 @@ def test_malformed_manifests_are_passed_on_for_the_api_server_to_reject(
     desired = _obj(kind[0], kind[1], spec, annotations={a.PRESERVE_RESOURCES: "true"})
     plan = plan_apply(desired, _live(_obj(kind[0], kind[1], live_spec)), NO_OPTIONS)
     assert plan.body is not None
+
+
+def test_the_removal_patch_names_only_keys_still_on_the_applied_object() -> None:
+    desired = _obj("v1", "ConfigMap", labels={"app": "a"}, annotations={"keep": "k"})
+    live = _live(desired, labels={"app": "a", "old": "1", "gone": "2"}, annotations={"keep": "k", "dropped": "d"})
+    options = MergeOptions(old_labels={"old": "1", "gone": "2"}, old_annotations={"dropped": "d"})
+    plan = plan_apply(desired, live, options)
+    assert (plan.remove_labels, plan.remove_annotations) == (("gone", "old"), ("dropped",))
+    applied = _live(desired, labels={"app": "a", "old": "1"}, annotations={"keep": "k"})  # the apply dropped the rest
+    assert plan.removal_patch(applied) == {"metadata": {"labels": {"old": None}}}
+    assert plan.removal_patch(_live(desired)) is None  # nothing left: no request at all

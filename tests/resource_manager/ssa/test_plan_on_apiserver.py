@@ -45,7 +45,7 @@ async def reconcile(client: Client, desired: dict[str, Any], options: MergeOptio
     plan = plan_apply(desired, live, options or MergeOptions())
     assert plan.body is not None
     result = await client.apply(plan.body, field_manager=MANAGER, force=True)
-    patch = plan.removal_patch()
+    patch = plan.removal_patch(result)
     if patch is not None:
         meta = desired["metadata"]
         result = await client.patch(
