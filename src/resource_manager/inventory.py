@@ -135,3 +135,10 @@ def _normalised(references: Iterable[Reference]) -> list[dict[str, Any]]:
 def resources_changed(old: Iterable[Reference] | None, new: Iterable[Reference]) -> bool:
     """Whether the resource set differs from the recorded one (resets Healthy/Progressing, spec §3.4)."""
     return _normalised(old or []) != _normalised(new)
+
+
+def checks_must_reset(status: Mapping[str, Any], new_resources: Sequence[Reference], checksum: str) -> bool:
+    """GRM's trigger for :func:`conditions.reset_for_changed_resources`: the resource set or the secrets data
+    checksum differs from the recorded one (or none is recorded)."""
+    recorded = status.get("secretsDataChecksum")
+    return recorded is None or recorded != checksum or resources_changed(status.get("resources"), new_resources)

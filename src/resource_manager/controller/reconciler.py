@@ -28,7 +28,9 @@ import structlog
 
 from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
 from resource_manager.api import annotations as ann
+from resource_manager.api import classes
 from resource_manager.api import conditions as cond
+from resource_manager.api import messages as msg
 from resource_manager.api.crd import MR_API_VERSION, MR_KIND
 from resource_manager.api.equivalences import build_equivalences
 from resource_manager.api.identity import key_of
@@ -38,6 +40,7 @@ from resource_manager.desired import DesiredObject, build_desired, type_meta_pro
 from resource_manager.health.assess import health_conditions
 from resource_manager.inventory import (
     added,
+    checks_must_reset,
     diff_inventory,
     narrow,
     new_references,
@@ -45,6 +48,7 @@ from resource_manager.inventory import (
     widen,
 )
 from resource_manager.prune import Pruner, PruneResult
+from resource_manager.source.checksum import secrets_data_checksum
 from resource_manager.source.secret_data import Manifest, decode_secrets, decoding_failed_message
 from resource_manager.ssa.apply import Applier, Failure, error_text, release_orphans
 from resource_manager.ssa.fields import DEFAULT_TAKEOVER_MANAGERS
@@ -59,7 +63,7 @@ SecretLookup = Callable[[str, str], "Obj | None"]
 
 @dataclass(frozen=True)
 class Settings:
-    resource_class: str = ann.DEFAULT_CLASS
+    resource_class: str = classes.DEFAULT_CLASS
     cluster_id: str = ""
     managed_by: str = ann.DEFAULT_MANAGED_BY
     sync_period: float = 60.0
@@ -90,7 +94,7 @@ def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def waits_for_other_class(mr: Mapping[str, Any], finalizer: str) -> bool:
     """GRM's ``IsWaitForCleanupRequired``: the first GRM finalizer on the MR belongs to another class."""
-    ours = [f for f in _meta(mr).get("finalizers") or () if f.startswith(ann.FINALIZER_PREFIX)]
+    ours = [f for f in _meta(mr).get("finalizers") or () if f.startswith(classes.FINALIZER_PREFIX)]
     return bool(ours) and ours[0] != finalizer
 
 
@@ -101,7 +105,7 @@ class Reconciler:
         self.source = source
         self.target = target
         self.settings = settings or Settings()
-        self.finalizer = ann.finalizer_name(self.settings.resource_class)
+        self.finalizer = classes.finalizer_name(self.settings.resource_class)
         self.cache = TargetCache(
             target,
             managed_by=self.settings.managed_by,
@@ -124,7 +128,7 @@ class Reconciler:
             return Outcome(error=error_text(exc))
 
     async def _dispatch(self, mr: Obj, secrets: SecretLookup) -> Outcome:
-        responsible = ann.responsible(self.settings.resource_class, mr)
+        responsible = classes.responsible(self.settings.resource_class, mr)
         has_finalizer = self.finalizer in (_meta(mr).get("finalizers") or ())
         if not responsible and not has_finalizer:  # another class' MR: not even its annotations are ours
             return Outcome()
@@ -152,7 +156,9 @@ class Reconciler:
         started = time.monotonic()
         read = await self._read_secrets(mr, secrets)
         if isinstance(read, str):
-            mr = await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, "CannotReadSecret", read)})
+            mr = await self._write_status(
+                mr, {"conditions": self._applied(mr, cond.FALSE, msg.CANNOT_READ_SECRET, read)}
+            )
             return Outcome(error=read)
         # Decoding big (or hostile) data takes CPU seconds: off the event loop, other MRs keep being served.
         manifests, decoding_errors = await asyncio.to_thread(decode_secrets, read)
@@ -169,9 +175,9 @@ class Reconciler:
         old = list(status.get("resources") or [])
         diff = diff_inventory(old, desired, equivalences)
         new_refs = new_references(desired)
-        checksum = cond.secrets_data_checksum(d.raw for d in desired if not d.ignore_mode)
+        checksum = secrets_data_checksum(d.raw for d in desired if not d.ignore_mode)
         conditions = self._conditions(mr)
-        if cond.checks_must_reset(status, new_refs, checksum):
+        if checks_must_reset(status, new_refs, checksum):
             conditions = cond.reset_for_changed_resources(conditions, _now())
         origin = _origin(mr, self.settings.cluster_id)
         to_apply = [d for d in desired if not d.ignore_mode]  # the applier orders them (install order)
@@ -184,8 +190,8 @@ class Reconciler:
 
         release_failures = await release_orphans(self.target, diff.to_release, origin)
         if release_failures:
-            message = cond.release_message([f.message for f in release_failures])
-            await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, cond.RELEASE_FAILED, message)})
+            message = msg.release_message([f.message for f in release_failures])
+            await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, msg.RELEASE_FAILED, message)})
             return Outcome(error=message)
 
         failures = await self._apply(mr, to_apply, diff.previous, origin, equivalences, prefetched)
@@ -195,8 +201,8 @@ class Reconciler:
         pruned = PruneResult([], [], []) if decoding_errors else await self._pruner(mr).prune(unmatched)
         done = set(pruned.done)
         if failures:
-            message = cond.apply_failed_message([f.message for f in failures])
-            conditions = self._applied(mr, cond.FALSE, cond.APPLY_FAILED, message)
+            message = msg.apply_failed_message([f.message for f in failures])
+            conditions = self._applied(mr, cond.FALSE, msg.APPLY_FAILED, message)
             await self._write_status(mr, {"conditions": conditions, "resources": _without(widened, done)})
             return Outcome(error=message)
         resources = narrow(new_refs, _without(unmatched, done))
@@ -220,13 +226,13 @@ class Reconciler:
     ) -> Outcome:
         """The round's last status write: prune problems, or success (ApplySucceeded / DecodingFailed)."""
         if pruned.failures:
-            message = cond.cleanup_message([f.message for f in pruned.failures])
-            conditions = self._applied(mr, cond.FALSE, cond.DELETION_FAILED, message)
+            message = msg.cleanup_message([f.message for f in pruned.failures])
+            conditions = self._applied(mr, cond.FALSE, msg.DELETION_FAILED, message)
             await self._write_status(mr, {"conditions": conditions, "resources": resources})
             return Outcome(error=message)
         if pruned.pending:
-            message = cond.cleanup_message(pruned.pending)
-            conditions = self._applied(mr, cond.STATUS_PROGRESSING, cond.DELETION_PENDING, message)
+            message = msg.cleanup_message(pruned.pending)
+            conditions = self._applied(mr, cond.STATUS_PROGRESSING, msg.DELETION_PENDING, message)
             await self._write_status(mr, {"conditions": conditions, "resources": resources})
             return Outcome(requeue_after=self.settings.deletion_requeue)
         decoding = decoding_failed_message(decoding_errors) if decoding_errors else None
@@ -358,12 +364,12 @@ class Reconciler:
                 failed = bool(pruned.failures)
                 messages = [f.message for f in pruned.failures] or pruned.pending
                 status, reason = (
-                    (cond.FALSE, cond.DELETION_FAILED) if failed else (cond.STATUS_PROGRESSING, cond.DELETION_PENDING)
+                    (cond.FALSE, msg.DELETION_FAILED) if failed else (cond.STATUS_PROGRESSING, msg.DELETION_PENDING)
                 )
-                conditions = self._applied(mr, status, reason, cond.cleanup_message(messages))
+                conditions = self._applied(mr, status, reason, msg.cleanup_message(messages))
                 await self._write_status(mr, {"conditions": conditions, "resources": remaining})
                 if failed:
-                    return Outcome(error=cond.cleanup_message(messages))
+                    return Outcome(error=msg.cleanup_message(messages))
                 return Outcome(requeue_after=self.settings.deletion_requeue)
             mr = await self._write_status(mr, {"resources": remaining})
         finalizers = [f for f in _meta(mr).get("finalizers") or () if f != self.finalizer]

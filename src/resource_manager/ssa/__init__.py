@@ -3,6 +3,7 @@
 ``plan`` expresses GRM's update merge as an apply plan, ``drift`` decides locally whether a write is needed
 at all, ``fields`` reads and takes over field ownership (``managedFields``), ``order`` sorts objects into
 install waves, ``apply`` sends the writes and ``redact`` keeps manifest values out of the error texts.
-``established`` waits for a CustomResourceDefinition before its custom resources are applied.
+``crds`` finds the CRD of the same MR that defines an object's kind, and ``established`` waits for it to be
+Established before its custom resources are applied.
 Everything but ``apply`` and ``established`` is pure.
 """

@@ -203,6 +203,35 @@ def test_the_signature_follows_grm_s_verdict_and_kstatus() -> None:
     assert health_signature(skipped, False) == health_signature(available, True) == (None, "", "")
 
 
+def test_health_conditions_all_good() -> None:
+    conditions = health_conditions([], [], lambda _: None, no_children, NOW)
+    healthy, progressing = find(conditions, "ResourcesHealthy") or {}, find(conditions, "ResourcesProgressing") or {}
+    assert (healthy["status"], healthy["reason"], healthy["message"]) == (
+        "True",
+        "ResourcesHealthy",
+        "All resources are healthy.",
+    )
+    assert (progressing["status"], progressing["reason"]) == ("False", "ResourcesRolledOut")
+    assert progressing["message"] == "All resources have been fully rolled out."
+
+
+def test_health_conditions_list_every_problem_with_the_first_reason() -> None:
+    refs = [
+        ref("ConfigMap", "m1", api_version="v1"),
+        ref("Deployment", "web"),
+        ref("ConfigMap", "m3", api_version="v1"),
+    ]
+    live = {"web": deployment("web", ready=1, replicas=3)}
+    conditions = health_conditions([], refs, lambda r: live.get(r["name"]), no_children, NOW, limit=2)
+    healthy, progressing = find(conditions, "ResourcesHealthy") or {}, find(conditions, "ResourcesProgressing") or {}
+    assert (healthy["status"], healthy["reason"]) == ("False", "ConfigMapMissing")
+    assert healthy["message"] == (
+        'Required ConfigMap "m1" in namespace "ns" is missing\n'
+        f'Deployment "ns/web" is unhealthy: {NOT_AVAILABLE}\n... and 1 more'
+    )
+    assert (progressing["status"], progressing["reason"]) == ("True", "DeploymentProgressing")
+
+
 def test_offenders_beyond_the_limit_are_counted() -> None:
     refs = [ref("ConfigMap", f"c{i}", api_version="v1") for i in range(12)]
     conditions = health_conditions([], refs, lambda _: None, no_children, NOW, limit=10)
