@@ -35,7 +35,8 @@ from resource_manager.api.crd import MR_API_VERSION, MR_KIND
 from resource_manager.api.equivalences import build_equivalences
 from resource_manager.api.identity import key_of
 from resource_manager.api.origin import origin_for, ownership_conflict
-from resource_manager.controller.target_cache import Prefetched, TargetCache, kinds_for
+from resource_manager.controller.target_cache import Prefetched, TargetCache
+from resource_manager.controller.watches import kinds_for
 from resource_manager.desired import DesiredObject, build_desired, type_meta_problem
 from resource_manager.health.assess import health_conditions
 from resource_manager.inventory import (

@@ -31,15 +31,9 @@ from resource_manager.api.equivalences import Equivalences
 from resource_manager.api.identity import display_name
 from resource_manager.api.messages import apply_error
 from resource_manager.api.origin import ownership_conflict, release_patch
-from resource_manager.controller.target_cache import (
-    MRKey,
-    Prefetched,
-    RecordKey,
-    TargetCache,
-    intent_of,
-    record_key,
-    split_key,
-)
+from resource_manager.controller.keys import MRKey, RecordKey, record_key, split_key
+from resource_manager.controller.last_applied import intent_of
+from resource_manager.controller.target_cache import Prefetched, TargetCache
 from resource_manager.desired import DesiredObject, type_meta_problem
 from resource_manager.ssa.crds import crd_index, defining_crd
 from resource_manager.ssa.established import NotEstablished, wait_established

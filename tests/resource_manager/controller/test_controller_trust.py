@@ -212,7 +212,7 @@ async def test_a_restarted_manager_writes_nothing_for_matching_objects(cluster: 
 
             await until("the dropped key removed after the restart", dropped, 60)
             await idle(second)
-            checked = [rk for rk in cache._records if rk[2].startswith(f"{namespace}/")]
+            checked = [rk for rk in cache.applied.records if rk[2].startswith(f"{namespace}/")]
             assert len(checked) == 202  # every object verified (the ignore object is never written)
             assert apiserver_writes(cluster, resources) - before == 1  # only the changed ConfigMap
             healthy = await second.condition(namespace, "others", "ResourcesHealthy")
