@@ -36,7 +36,7 @@ from resource_manager.api.equivalences import build_equivalences
 from resource_manager.api.identity import key_of
 from resource_manager.api.origin import origin_for, ownership_conflict
 from resource_manager.controller.target_cache import Prefetched, TargetCache
-from resource_manager.controller.watches import kinds_for
+from resource_manager.controller.watches import types_for
 from resource_manager.desired import DesiredObject, build_desired, type_meta_problem
 from resource_manager.health.assess import health_conditions
 from resource_manager.inventory import (
@@ -182,7 +182,7 @@ class Reconciler:
             conditions = cond.reset_for_changed_resources(conditions, _now())
         origin = _origin(mr, self.settings.cluster_id)
         to_apply = [d for d in desired if not d.ignore_mode]  # the applier orders them (install order)
-        await self.cache.ensure(_key(mr), kinds_for(d.reference for d in to_apply))
+        await self.cache.ensure(_key(mr), types_for(d.reference for d in to_apply))
         # what the cache cannot tell is read once, concurrently, for the ownership check and the apply
         prefetched = await self.cache.prefetch(d.obj for d in to_apply if type_meta_problem(d.obj) is None)
         refused = await self._owned_by_others(to_apply, added(old, new_refs, equivalences), origin, prefetched)

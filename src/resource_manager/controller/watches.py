@@ -59,7 +59,7 @@ def metadata_only(type_key: TypeKey) -> bool:
     return (group_of(type_key[0]), type_key[1]) in METADATA_ONLY
 
 
-def kinds_for(references: Iterable[Mapping[str, Any]]) -> set[TypeKey]:
+def types_for(references: Iterable[Mapping[str, Any]]) -> set[TypeKey]:
     """The watches an MR needs: the types it manages plus what kstatus reads for its workloads."""
     types: set[TypeKey] = set()
     for reference in references:

@@ -3,7 +3,7 @@ against the dev cluster in test_controller_drift_health.py and test_target_conne
 
 from __future__ import annotations
 
-from resource_manager.controller.watches import FIELDS, SCALERS, fields_of, kinds_for, metadata_only
+from resource_manager.controller.watches import FIELDS, SCALERS, fields_of, metadata_only, types_for
 from resource_manager.ssa.fields import DEFAULT_TAKEOVER_MANAGERS, summarise
 
 
@@ -12,12 +12,12 @@ def ref(kind: str, api_version: str = "apps/v1") -> dict[str, str]:
 
 
 def test_watches_cover_the_objects_kstatus_reads_for_workloads() -> None:
-    kinds = kinds_for([ref("Deployment"), ref("ConfigMap", "v1")])
+    types = types_for([ref("Deployment"), ref("ConfigMap", "v1")])
     generated = {("apps/v1", "ReplicaSet"), ("v1", "Pod")}
     assert SCALERS == ("autoscaling/v1", "HorizontalPodAutoscaler")  # whether the apply keeps the replicas
-    assert kinds == {("apps/v1", "Deployment"), *generated, SCALERS, ("v1", "ConfigMap")}
-    assert kinds_for([ref("StatefulSet")]) == {("apps/v1", "StatefulSet"), ("v1", "Pod"), SCALERS}
-    assert kinds_for([ref("Role", "rbac.authorization.k8s.io/v1")]) == {("rbac.authorization.k8s.io/v1", "Role")}
+    assert types == {("apps/v1", "Deployment"), *generated, SCALERS, ("v1", "ConfigMap")}
+    assert types_for([ref("StatefulSet")]) == {("apps/v1", "StatefulSet"), ("v1", "Pod"), SCALERS}
+    assert types_for([ref("Role", "rbac.authorization.k8s.io/v1")]) == {("rbac.authorization.k8s.io/v1", "Role")}
 
 
 def test_only_configmaps_and_secrets_are_watched_metadata_only() -> None:
