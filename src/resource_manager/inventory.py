@@ -10,7 +10,8 @@ object's origin, so the inventory can never make us delete someone else's object
 Matching new desired objects against the old entries is GRM's ``objectIndex``: exact
 ``group/kind/namespace/name`` first, then equivalent GroupKinds; every old entry is matched at most once.
 Old entries nothing matches are pruned — unless a document failed to decode (our §10.6: the object it
-defined may still be wanted), and subject to the live-object checks in :func:`keep_on_prune`.
+defined may still be wanted), and subject to the live-object checks in :func:`keep_on_prune`. A set (or
+Secret data checksum) that differs from the recorded one resets the health checks (:func:`checks_must_reset`).
 """
 
 from __future__ import annotations
