@@ -9,7 +9,7 @@ recognised by their resourceVersion (the one our write returned, :mod:`last_appl
 nothing. Events map to their MR by the ``origin`` annotation, generated objects (a Deployment's
 ReplicaSets and Pods) through their controller owner references.
 
-An added or updated object::
+An added or updated object (events of a watch's first list mean nothing: its MRs are being reconciled)::
 
     no MR (no origin of our cluster ID, no owner chain to one) ─────────────► ignored
     our write in flight, or resourceVersion ≤ our record's ────────────────► OWN_WRITE: ignored
@@ -23,7 +23,8 @@ An added or updated object::
                                                               otherwise ─► ignored
 
 A deleted object: a managed one (it carries ``origin``) is DRIFT (the record goes; the MR re-creates it,
-a no-op if we pruned it), a generated one is HEALTH. The decisions (:func:`since`, :func:`meaning`,
+a no-op if we pruned it), a generated one is HEALTH. When our write returns, the version the watch holds
+goes through the same check (LOST: someone changed it meanwhile). The decisions (:func:`since`, :func:`meaning`,
 :func:`owner_of`) are pure; :class:`Router` applies them to the watches' events.
 """
 
