@@ -1,6 +1,6 @@
 """Shared pieces of the controller benchmarks: a cluster, MRs of N objects, an in-process controller.
 
-The controller runs exactly as `resource-manager run` wires it (Reconciler + Manager), in-process, with
+The controller runs exactly as `resource-manager run` wires it (Reconciler + Controller), in-process, with
 one kubecore client for source and target and the client-side rate limit off (`qps=0`), so that the
 plain-loop comparison and the controller use the same client settings.
 """
@@ -23,7 +23,7 @@ import yaml
 from devcluster.cluster import Cluster
 from kubecore import Client, Informer, NotFound, load_kubeconfig
 from resource_manager.cmd.install import install_crds
-from resource_manager.controller.controller import Manager
+from resource_manager.controller.controller import Controller
 from resource_manager.controller.reconciler import Reconciler, Settings
 
 Obj = dict[str, Any]
@@ -136,10 +136,10 @@ async def wait_all_applied(client: Client, source_ns: str, count: int, within: f
 
 
 @contextlib.asynccontextmanager
-async def controller(client: Client, source_ns: str, workers: int = 5) -> AsyncIterator[Manager]:
+async def controller(client: Client, source_ns: str, workers: int = 5) -> AsyncIterator[Controller]:
     """A running manager for MRs in ``source_ns`` (sync period long enough not to interfere)."""
     await install_crds(client)
-    manager = Manager(
+    manager = Controller(
         client, Reconciler(client, client, Settings(sync_period=3600.0)), namespaces=[source_ns], workers=workers
     )
     task = asyncio.create_task(manager.run())
@@ -161,7 +161,7 @@ async def create_mrs(client: Client, source_ns: str, target_ns: str, mrs: int, p
     await bounded([client.create(mr_of(f"mr{i}", source_ns)) for i in range(mrs)])
 
 
-async def idle(manager: Manager) -> None:
+async def idle(manager: Controller) -> None:
     """Until the work queue is empty and nothing is in flight."""
     while len(manager.queue) or manager.queue.in_flight:  # noqa: ASYNC110 - the queue offers no idle event
         await asyncio.sleep(0.01)

@@ -39,7 +39,7 @@ from controller_common import (
 from devcluster.cluster import given_or_temporary_cluster
 from kubecore import Client, Informer
 from kubecore.store import object_key
-from resource_manager.controller.controller import Manager
+from resource_manager.controller.controller import Controller
 
 Check = Callable[[Obj], bool]
 
@@ -80,7 +80,7 @@ async def sample(restorations: Restorations, key: str, check: Check, edit: Any) 
 
 
 @contextlib.asynccontextmanager
-async def resyncing(manager: Manager, source_ns: str, mrs: int, on: bool) -> AsyncIterator[None]:
+async def resyncing(manager: Controller, source_ns: str, mrs: int, on: bool) -> AsyncIterator[None]:
     async def flood() -> None:
         while True:
             for i in range(mrs):
@@ -106,7 +106,9 @@ def report(case: str, latencies: list[float]) -> None:
     )
 
 
-async def run_cases(editor: Client, manager: Manager, source: str, target: str, mrs: int, per_mr: int, n: int) -> None:
+async def run_cases(
+    editor: Client, manager: Controller, source: str, target: str, mrs: int, per_mr: int, n: int
+) -> None:
     rng = random.Random(42)
     configmaps = [f"m{i}-o{j}" for i in range(mrs) for j in range(int(per_mr * 0.7))]
     roles = [f"m{i}-o{per_mr - 1}" for i in range(mrs)]

@@ -10,7 +10,8 @@ object's origin, so the inventory can never make us delete someone else's object
 Matching new desired objects against the old entries is GRM's ``objectIndex``: exact
 ``group/kind/namespace/name`` first, then equivalent GroupKinds; every old entry is matched at most once.
 Old entries nothing matches are pruned — unless a document failed to decode (our §10.6: the object it
-defined may still be wanted), and subject to the live-object checks in :func:`keep_on_prune`.
+defined may still be wanted), and subject to the live-object checks in :func:`keep_on_prune`. A set (or
+Secret data checksum) that differs from the recorded one resets the health checks (:func:`checks_must_reset`).
 """
 
 from __future__ import annotations
@@ -135,3 +136,10 @@ def _normalised(references: Iterable[Reference]) -> list[dict[str, Any]]:
 def resources_changed(old: Iterable[Reference] | None, new: Iterable[Reference]) -> bool:
     """Whether the resource set differs from the recorded one (resets Healthy/Progressing, spec §3.4)."""
     return _normalised(old or []) != _normalised(new)
+
+
+def checks_must_reset(status: Mapping[str, Any], new_resources: Sequence[Reference], checksum: str) -> bool:
+    """GRM's trigger for :func:`conditions.reset_for_changed_resources`: the resource set or the secrets data
+    checksum differs from the recorded one (or none is recorded)."""
+    recorded = status.get("secretsDataChecksum")
+    return recorded is None or recorded != checksum or resources_changed(status.get("resources"), new_resources)

@@ -30,9 +30,9 @@ import structlog
 
 from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
 from resource_manager.api import annotations as ann
-from resource_manager.api.conditions import deletion_failed_error, deletion_pending_error
 from resource_manager.api.events import events_message
 from resource_manager.api.identity import display_name, group_of, key_of
+from resource_manager.api.messages import deletion_failed_error, deletion_pending_error
 from resource_manager.api.origin import ownership_conflict
 from resource_manager.inventory import keep_on_prune
 from resource_manager.ssa.changeset import Action, Change, ChangeSet

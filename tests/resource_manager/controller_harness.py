@@ -20,7 +20,7 @@ import yaml
 from kubecore import Client, Informer, NotFound, load_kubeconfig
 from kubecore.ratelimit import RateLimiter
 from resource_manager.cmd.install import install_crds
-from resource_manager.controller.controller import Manager
+from resource_manager.controller.controller import Controller
 from resource_manager.controller.reconciler import Reconciler, Settings
 from tests.kubecore.waiting import until
 
@@ -29,9 +29,9 @@ MR = ("resources.gardener.cloud/v1alpha1", "ManagedResource")
 
 
 @dataclass
-class Controller:
+class RunningController:
     client: Client
-    manager: Manager
+    manager: Controller
     task: asyncio.Task[None]
 
     async def mr(self, namespace: str, name: str) -> Obj:
@@ -159,7 +159,7 @@ async def running_controller(
     *,
     rate_limiter: RateLimiter | None = None,
     workers: int = 2,
-) -> AsyncIterator[Controller]:
+) -> AsyncIterator[RunningController]:
     """Install the CRD, run a manager watching ``namespaces``; clean up the test's MRs on exit."""
     async with Client(load_kubeconfig([kubeconfig]), name="controller-test") as client:
         await install_crds(client)
@@ -184,18 +184,18 @@ def start_controller(
     *,
     rate_limiter: RateLimiter | None = None,
     workers: int = 2,
-) -> Controller:
+) -> RunningController:
     reconciler = Reconciler(client, client, settings or Settings(sync_period=30.0, wave_wait=5.0))
-    manager = Manager(client, reconciler, namespaces=namespaces, workers=workers, rate_limiter=rate_limiter)
-    return Controller(client, manager, asyncio.create_task(manager.run(), name="manager"))
+    manager = Controller(client, reconciler, namespaces=namespaces, workers=workers, rate_limiter=rate_limiter)
+    return RunningController(client, manager, asyncio.create_task(manager.run(), name="manager"))
 
 
-async def idle(ctl: Controller) -> None:
+async def idle(ctl: RunningController) -> None:
     """Until the work queue is empty and no reconcile runs."""
     await until("the controller idle", lambda: not len(ctl.manager.queue) and not ctl.manager.queue.in_flight)
 
 
-async def wait_started(controller: Controller) -> None:
+async def wait_started(controller: RunningController) -> None:
     started = asyncio.ensure_future(controller.manager.started.wait())
     await asyncio.wait({started, controller.task}, return_when=asyncio.FIRST_COMPLETED)
     if controller.task.done():

@@ -13,6 +13,7 @@ from resource_manager.api.identity import key_of
 from resource_manager.desired import DesiredObject
 from resource_manager.inventory import (
     added,
+    checks_must_reset,
     diff_inventory,
     keep_on_prune,
     narrow,
@@ -24,8 +25,6 @@ from resource_manager.inventory import (
 )
 from resource_manager.ssa.order import (
     apply_waves,
-    crd_index,
-    defining_crd,
     install_sort_key,
     prune_waves,
     sort_for_apply,
@@ -140,19 +139,6 @@ def test_prune_waves_workloads_before_what_they_mount_and_namespaces_last() -> N
 def test_prune_waves_drop_empty_waves() -> None:
     assert prune_waves([_ref("ConfigMap", "a")]) == [[_ref("ConfigMap", "a")]]
     assert prune_waves([]) == []
-
-
-def test_custom_resources_wait_for_their_crd_in_the_same_mr() -> None:
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "foos.x.io"},
-        "spec": {"group": "x.io", "names": {"kind": "Foo", "plural": "foos"}},
-    }
-    index = crd_index([crd, {"apiVersion": "v1", "kind": "ConfigMap"}])
-    assert index == {("x.io", "Foo"): "foos.x.io"}
-    assert defining_crd({"apiVersion": "x.io/v1beta1", "kind": "Foo"}, index) == "foos.x.io"
-    assert defining_crd({"apiVersion": "y.io/v1", "kind": "Foo"}, index) is None
 
 
 # --- inventory ----------------------------------------------------------------------------------------
@@ -321,3 +307,12 @@ def test_keep_object_always_wins(
 ) -> None:
     live = {"apiVersion": kind[0], "kind": kind[1], "metadata": {"annotations": {**other, a.KEEP_OBJECT: value}}}
     assert keep_on_prune(live, garbage_collector_enabled=garbage_collector_enabled) is not None
+
+
+def test_checks_must_reset() -> None:
+    refs = [{"apiVersion": "v1", "kind": "ConfigMap", "name": "a", "labels": {"x": "1"}}]
+    status = {"resources": refs, "secretsDataChecksum": "abc"}
+    assert not checks_must_reset(status, refs, "abc")
+    assert checks_must_reset(status, refs, "def")
+    assert checks_must_reset({"resources": refs}, refs, "abc")
+    assert checks_must_reset(status, [], "abc")

@@ -36,9 +36,6 @@ REFERENCE_PREFIX = "reference.resources.gardener.cloud/"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 OPENSTACK_LOADBALANCER_PREFIX = "loadbalancer.openstack.org"
 OPERATION = "gardener.cloud/operation"
-FINALIZER_PREFIX = PREFIX + "gardener-resource-manager"
-DEFAULT_CLASS = "resources"
-ALL_CLASSES = "*"
 
 _PARSE_BOOL_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
@@ -200,20 +197,3 @@ def finalizers_due_for_removal(live: Mapping[str, Any], now: datetime) -> bool:
         return False
     deleted_at = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     return deleted_at + grace <= now
-
-
-def finalizer_name(resource_class: str) -> str:
-    """The MR finalizer GRM uses for its configured class (``-<class>`` suffix unless default or ``*``)."""
-    if resource_class in (DEFAULT_CLASS, ALL_CLASSES, ""):
-        return FINALIZER_PREFIX
-    return f"{FINALIZER_PREFIX}-{resource_class}"
-
-
-def responsible(configured_class: str, mr: Mapping[str, Any]) -> bool:
-    """GRM's class filter: ``*`` takes all, the default class takes empty or ``resources``."""
-    mr_class = (mr.get("spec") or {}).get("class") or ""
-    if configured_class == ALL_CLASSES:
-        return True
-    if configured_class == DEFAULT_CLASS:
-        return mr_class in ("", DEFAULT_CLASS)
-    return mr_class == configured_class

@@ -14,8 +14,7 @@ from typing import Any, NamedTuple
 
 from resource_manager.api.annotations import DESCRIPTION, ORIGIN, annotations_of
 from resource_manager.api.identity import display_name
-
-APPLY_FAILED = "ApplyFailed"
+from resource_manager.api.messages import APPLY_FAILED
 
 
 class OriginError(ValueError):

@@ -8,7 +8,7 @@ Every reconcile schedules the next one (``sync_period`` after success, back-off 
 is the safety net behind the watches; ``cache_resync_period`` re-queues every cached MR on top (GRM's
 informer resync).
 
-Observability lives here because the manager sees every round and every MR change: one log line per
+Observability lives here because the controller sees every round and every MR change: one log line per
 reconcile with its result, controller-runtime's reconcile metrics, per-MR gauges from the cached MRs, and
 Events for apply failures, prunes and drift repairs. ``stop()`` drains: reconciles in flight finish
 (their applies are not cut in half), nothing new starts.
@@ -103,8 +103,8 @@ async def resolve_cluster_id(source: Client, value: str) -> str:
     return str((identity.get("data") or {}).get("cluster-identity", ""))
 
 
-class Manager:
-    """Runs the controller until cancelled: ``await Manager(...).run()``."""
+class Controller:
+    """Runs the controller until cancelled: ``await Controller(...).run()``."""
 
     def __init__(
         self,

@@ -32,18 +32,22 @@ import structlog
 
 from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
 from resource_manager.api import annotations as ann
+from resource_manager.api import classes
 from resource_manager.api import conditions as cond
+from resource_manager.api import messages as msg
 from resource_manager.api.crd import MR_API_VERSION, MR_KIND
 from resource_manager.api.equivalences import Equivalences, build_equivalences
 from resource_manager.api.identity import display_name, key_of
 from resource_manager.api.origin import origin_for, ownership_conflict
-from resource_manager.controller.target_cache import Prefetched, TargetCache, kinds_for
+from resource_manager.controller.target_cache import Prefetched, TargetCache
+from resource_manager.controller.watches import types_for
 from resource_manager.desired import DesiredObject, build_desired, type_meta_problem
 from resource_manager.health.assess import health_conditions
 from resource_manager.inventory import (
     InventoryDiff,
     Reference,
     added,
+    checks_must_reset,
     diff_inventory,
     narrow,
     new_references,
@@ -52,6 +56,7 @@ from resource_manager.inventory import (
 )
 from resource_manager.prune import Pruner, PruneResult
 from resource_manager.release import release_orphans
+from resource_manager.source.checksum import secrets_data_checksum
 from resource_manager.source.secret_data import Manifest, decode_secrets, decoding_failed_message
 from resource_manager.ssa.apply import Applier
 from resource_manager.ssa.changeset import Action, Change, ChangeSet
@@ -68,7 +73,7 @@ SecretLookup = Callable[[str, str], "Obj | None"]
 
 @dataclass(frozen=True)
 class Settings:
-    resource_class: str = ann.DEFAULT_CLASS
+    resource_class: str = classes.DEFAULT_CLASS
     cluster_id: str = ""
     managed_by: str = ann.DEFAULT_MANAGED_BY
     sync_period: float = 60.0
@@ -134,7 +139,7 @@ def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def waits_for_other_class(mr: Mapping[str, Any], finalizer: str) -> bool:
     """GRM's ``IsWaitForCleanupRequired``: the first GRM finalizer on the MR belongs to another class."""
-    ours = [f for f in _meta(mr).get("finalizers") or () if f.startswith(ann.FINALIZER_PREFIX)]
+    ours = [f for f in _meta(mr).get("finalizers") or () if f.startswith(classes.FINALIZER_PREFIX)]
     return bool(ours) and ours[0] != finalizer
 
 
@@ -145,7 +150,7 @@ class Reconciler:
         self.source = source
         self.target = target
         self.settings = settings or Settings()
-        self.finalizer = ann.finalizer_name(self.settings.resource_class)
+        self.finalizer = classes.finalizer_name(self.settings.resource_class)
         self.cache = TargetCache(
             target,
             managed_by=self.settings.managed_by,
@@ -168,7 +173,7 @@ class Reconciler:
             return ReconcileResult(error=error_text(exc))
 
     async def _dispatch(self, mr: Obj, secrets: SecretLookup) -> ReconcileResult:
-        responsible = ann.responsible(self.settings.resource_class, mr)
+        responsible = classes.responsible(self.settings.resource_class, mr)
         has_finalizer = self.finalizer in (_meta(mr).get("finalizers") or ())
         if not responsible and not has_finalizer:  # another class' MR: not even its annotations are ours
             return ReconcileResult()
@@ -198,7 +203,7 @@ class Reconciler:
         started = time.monotonic()
         read = await self._read_secrets(mr, lookup)
         if read.error is not None:
-            conditions = self._applied(mr, cond.FALSE, "CannotReadSecret", read.error)
+            conditions = self._applied(mr, cond.FALSE, msg.CANNOT_READ_SECRET, read.error)
             await self._write_status(mr, {"conditions": conditions})
             return ReconcileResult(error=read.error)
         work = await self._round(mr, read.secrets)
@@ -254,7 +259,7 @@ class Reconciler:
             diff=diff_inventory(old, desired, equivalences),
             new_refs=new_references(desired),
             equivalences=equivalences,
-            checksum=cond.secrets_data_checksum(d.raw for d in desired if not d.ignore_mode),
+            checksum=secrets_data_checksum(d.raw for d in desired if not d.ignore_mode),
             origin=_origin(mr, self.settings.cluster_id),
         )
 
@@ -265,10 +270,10 @@ class Reconciler:
         status = mr.get("status") or {}
         old = list(status.get("resources") or [])
         conditions = self._conditions(mr)
-        if cond.checks_must_reset(status, work.new_refs, work.checksum):
+        if checks_must_reset(status, work.new_refs, work.checksum):
             conditions = cond.reset_for_changed_resources(conditions, _now())
         to_apply = work.to_apply
-        await self.cache.ensure(_key(mr), kinds_for(d.reference for d in to_apply))
+        await self.cache.ensure(_key(mr), types_for(d.reference for d in to_apply))
         prefetched = await self.cache.prefetch(d.obj for d in to_apply if type_meta_problem(d.obj) is None)
         new = added(old, work.new_refs, work.equivalences)
         refused = await self._owned_by_others(to_apply, new, work.origin, prefetched)
@@ -281,8 +286,8 @@ class Reconciler:
         failures = await release_orphans(self.target, work.diff.to_release, work.origin)
         if not failures:
             return None
-        message = cond.release_message([f.message for f in failures])
-        await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, cond.RELEASE_FAILED, message)})
+        message = msg.release_message([f.message for f in failures])
+        await self._write_status(mr, {"conditions": self._applied(mr, cond.FALSE, msg.RELEASE_FAILED, message)})
         return ReconcileResult(error=message)
 
     async def _prune(self, mr: Obj, work: Round) -> PruneResult:
@@ -301,19 +306,19 @@ class Reconciler:
         done = set(pruned.done)
         failures = applied.failures()
         if failures:
-            message = cond.apply_failed_message([f.message for f in failures])
-            conditions = self._applied(mr, cond.FALSE, cond.APPLY_FAILED, message)
+            message = msg.apply_failed_message([f.message for f in failures])
+            conditions = self._applied(mr, cond.FALSE, msg.APPLY_FAILED, message)
             await self._write_status(mr, {"conditions": conditions, "resources": _without(widened, done)})
             return ReconcileResult(error=message)
         resources = narrow(work.new_refs, _without(work.diff.to_prune, done))
         if pruned.failures:
-            message = cond.cleanup_message([f.message for f in pruned.failures])
-            conditions = self._applied(mr, cond.FALSE, cond.DELETION_FAILED, message)
+            message = msg.cleanup_message([f.message for f in pruned.failures])
+            conditions = self._applied(mr, cond.FALSE, msg.DELETION_FAILED, message)
             await self._write_status(mr, {"conditions": conditions, "resources": resources})
             return ReconcileResult(error=message)
         if pruned.pending:
-            message = cond.cleanup_message(pruned.pending)
-            conditions = self._applied(mr, cond.STATUS_PROGRESSING, cond.DELETION_PENDING, message)
+            message = msg.cleanup_message(pruned.pending)
+            conditions = self._applied(mr, cond.STATUS_PROGRESSING, msg.DELETION_PENDING, message)
             await self._write_status(mr, {"conditions": conditions, "resources": resources})
             return ReconcileResult(requeue_after=self.settings.deletion_requeue)
         decoding = decoding_failed_message(work.decoding_errors) if work.decoding_errors else None
@@ -430,12 +435,12 @@ class Reconciler:
                 failed = bool(pruned.failures)
                 messages = [f.message for f in pruned.failures] or pruned.pending
                 status, reason = (
-                    (cond.FALSE, cond.DELETION_FAILED) if failed else (cond.STATUS_PROGRESSING, cond.DELETION_PENDING)
+                    (cond.FALSE, msg.DELETION_FAILED) if failed else (cond.STATUS_PROGRESSING, msg.DELETION_PENDING)
                 )
-                conditions = self._applied(mr, status, reason, cond.cleanup_message(messages))
+                conditions = self._applied(mr, status, reason, msg.cleanup_message(messages))
                 await self._write_status(mr, {"conditions": conditions, "resources": remaining})
                 if failed:
-                    return ReconcileResult(error=cond.cleanup_message(messages))
+                    return ReconcileResult(error=msg.cleanup_message(messages))
                 return ReconcileResult(requeue_after=self.settings.deletion_requeue)
             mr = await self._write_status(mr, {"resources": remaining})
         finalizers = [f for f in _meta(mr).get("finalizers") or () if f != self.finalizer]

@@ -24,7 +24,7 @@ progressing, as with GRM.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -32,6 +32,7 @@ from kstatus import ComputeError, Options, Status, compute
 from kstatus.live.events import ResourceStatus
 from kstatus.live.resolve import Lookup, resolve
 from resource_manager.api import conditions as cond
+from resource_manager.api import messages as msg
 from resource_manager.api.annotations import skip_health_check
 from resource_manager.api.identity import group_of
 from resource_manager.health.checks import MalformedStatus, check_health
@@ -44,7 +45,7 @@ LiveOf = Callable[[Reference], "Obj | None"]
 OPTIONS = Options(extended=True)
 _PROGRESSING = frozenset({Status.IN_PROGRESS, Status.TERMINATING})
 Problem = tuple[str, str]
-"""``(reason, message)`` as :func:`conditions.health_conditions` takes them."""
+"""``(reason, message)``: one line of the Healthy or Progressing message, e.g. :func:`messages.missing_message`."""
 
 
 class Assessment(NamedTuple):
@@ -73,12 +74,12 @@ def _unhealthy(reference: Reference, obj: Obj, status: ResourceStatus) -> Proble
     try:
         error = check_health(group_of(reference.get("apiVersion") or ""), kind, obj)
     except MalformedStatus as exc:
-        return cond.HEALTH_CHECK_ERROR, cond.health_check_error_message(kind, namespace, name, str(exc))
+        return msg.HEALTH_CHECK_ERROR, msg.health_check_error_message(kind, namespace, name, str(exc))
     if error is None:
         return None
     detail = _generated_failure(status)
     message = error if detail is None else f"{error} ({detail})"
-    return cond.unhealthy_reason(kind), cond.unhealthy_message(kind, namespace, name, message)
+    return msg.unhealthy_reason(kind), msg.unhealthy_message(kind, namespace, name, message)
 
 
 def object_problems(
@@ -87,14 +88,14 @@ def object_problems(
     """``(unhealthy, progressing)`` problems of one entry; ``None`` where it is fine."""
     kind, namespace, name = reference.get("kind", ""), reference.get("namespace", ""), reference.get("name", "")
     if live is None:
-        return (cond.missing_reason(kind), cond.missing_message(kind, namespace, name)), None
+        return (msg.missing_reason(kind), msg.missing_message(kind, namespace, name)), None
     if skip_health_check(live):
         return None, None
     obj = _typed(live, reference)
     status = resolve(obj, children, options=OPTIONS, now=now)
     progressing: Problem | None = None
     if status.status in _PROGRESSING:
-        progressing = (cond.progressing_reason(kind), cond.progressing_message(kind, namespace, name, status.text))
+        progressing = (msg.progressing_reason(kind), msg.progressing_message(kind, namespace, name, status.text))
     return _unhealthy(reference, obj, status), progressing
 
 
@@ -129,6 +130,14 @@ def assess(
     return result
 
 
+def _listed(problems: Sequence[Problem], limit: int) -> tuple[str, str]:
+    """Reason of the first problem; all messages (GRM reports only the first object, §10.8)."""
+    messages = [message for _, message in problems[:limit]]
+    if len(problems) > limit:
+        messages.append(f"... and {len(problems) - limit} more")
+    return problems[0][0], "\n".join(messages)
+
+
 def health_conditions(
     conditions: Iterable[Mapping[str, Any]] | None,
     references: Iterable[Reference],
@@ -137,6 +146,22 @@ def health_conditions(
     now: datetime,
     limit: int = 10,
 ) -> list[cond.Condition]:
-    """The MR's conditions with Healthy and Progressing recomputed from the live objects."""
+    """The MR's conditions with Healthy and Progressing recomputed from the live objects.
+
+    No problems → ``ResourcesHealthy`` / ``ResourcesRolledOut``. With problems the first one's reason is
+    the condition reason (GRM's scheme) and every problem's message is listed, one per line.
+    """
     found = assess(references, live_of, children, now=now)
-    return cond.health_conditions(conditions, found.unhealthy, found.progressing, now, limit)
+    if found.unhealthy:
+        reason, message = _listed(found.unhealthy, limit)
+        conditions = cond.set_condition(conditions, cond.HEALTHY, cond.FALSE, reason, message, now)
+    else:
+        conditions = cond.set_condition(
+            conditions, cond.HEALTHY, cond.TRUE, msg.RESOURCES_HEALTHY, msg.MSG_HEALTHY, now
+        )
+    if found.progressing:
+        reason, message = _listed(found.progressing, limit)
+        return cond.set_condition(conditions, cond.PROGRESSING, cond.TRUE, reason, message, now)
+    return cond.set_condition(
+        conditions, cond.PROGRESSING, cond.FALSE, msg.RESOURCES_ROLLED_OUT, msg.MSG_ROLLED_OUT, now
+    )

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resource_manager.api import annotations as ann
+from resource_manager.api import classes
 from resource_manager.manager.sharding import Shard, parse_shard
 
 API_VERSION = "resourcemanager.config.gardener.cloud/v1alpha1"
@@ -131,7 +132,7 @@ class Configuration:
     health_probes: Endpoint = Endpoint("127.0.0.1", 8081)
     metrics: Endpoint = Endpoint("127.0.0.1", 8080)
     cluster_id: str = ""
-    resource_class: str = ann.DEFAULT_CLASS
+    resource_class: str = classes.DEFAULT_CLASS
     cache_sync_timeout: float = 120.0
     workers: int = 5
     sync_period: float = 60.0

@@ -28,7 +28,7 @@ from kubecore import Client, KubeError, NoMatchError, load_config
 from kubecore.cli import cli_client
 from kubecore.leaderelection import LeaderElector
 from resource_manager.api.crd import CRD_NAME, MR_API_VERSION, MR_KIND
-from resource_manager.controller.controller import Manager, resolve_cluster_id
+from resource_manager.controller.controller import Controller, resolve_cluster_id
 from resource_manager.controller.garbage_collector import GarbageCollector
 from resource_manager.controller.reconciler import Reconciler, Settings
 from resource_manager.manager import logs, metrics, presence
@@ -103,7 +103,7 @@ def _api_server(client: Client) -> Check:
 
 
 def probes(
-    source: Client, manager: Manager, elector: LeaderElector | None, target: Client | None = None
+    source: Client, manager: Controller, elector: LeaderElector | None, target: Client | None = None
 ) -> tuple[list[Probe], list[Probe]]:
     """Liveness and readiness checks; ``target``: the target cluster's client when it is another cluster
     (its API server must answer too)."""
@@ -126,7 +126,7 @@ def probes(
     return liveness, readiness
 
 
-def _install_stop_signals(manager: Manager, task: asyncio.Task[None] | None) -> None:
+def _install_stop_signals(manager: Controller, task: asyncio.Task[None] | None) -> None:
     """First SIGTERM/SIGINT: drain; second: cancel."""
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
@@ -169,7 +169,7 @@ async def run_controller(config: Configuration) -> None:
         reconciler = Reconciler(source, target, settings)
         reconciler.cache.always_update = config.always_update
         reconciler.cache.namespaces = config.target.namespaces
-        manager = Manager(
+        manager = Controller(
             source,
             reconciler,
             namespaces=config.source.namespaces or (None,),
@@ -229,12 +229,12 @@ async def _every(period: float, tick: Callable[[], None]) -> None:
         tick()
 
 
-async def _lead(manager: Manager, beside: Sequence[Callable[[], Awaitable[None]]], leader: Gauge) -> None:
+async def _lead(manager: Controller, beside: Sequence[Callable[[], Awaitable[None]]], leader: Gauge) -> None:
     leader.set(1)
     await _work(manager, beside)
 
 
-async def _work(manager: Manager, beside: Sequence[Callable[[], Awaitable[None]]]) -> None:
+async def _work(manager: Controller, beside: Sequence[Callable[[], Awaitable[None]]]) -> None:
     """The manager, and beside it while it runs: the target cache's resync, the garbage collector, and
     without leader election the Lease check of :mod:`presence`."""
     tasks = [asyncio.ensure_future(run()) for run in beside]

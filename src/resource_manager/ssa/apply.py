@@ -32,27 +32,21 @@ import structlog
 
 from kubecore import Client, Conflict, Invalid, KubeError, NoMatchError, NotFound
 from resource_manager.api import annotations as ann
-from resource_manager.api.conditions import apply_error
 from resource_manager.api.equivalences import Equivalences
 from resource_manager.api.identity import display_name
+from resource_manager.api.messages import apply_error
 from resource_manager.api.origin import ownership_conflict
-from resource_manager.controller.target_cache import (
-    MRKey,
-    Prefetched,
-    RecordKey,
-    TargetCache,
-    intent_of,
-    record_key,
-    resource_version,
-    split_key,
-)
+from resource_manager.controller.keys import MRKey, RecordKey, record_key, resource_version, split_key
+from resource_manager.controller.last_applied import intent_of
+from resource_manager.controller.target_cache import Prefetched, TargetCache
 from resource_manager.desired import DesiredObject, type_meta_problem
 from resource_manager.ssa.changeset import Action, Change, ChangeSet
+from resource_manager.ssa.crds import crd_index, defining_crd
 from resource_manager.ssa.errors import error_text
 from resource_manager.ssa.established import NotEstablished, wait_established
 from resource_manager.ssa.fields import FIELD_MANAGER, takeover_patch
 from resource_manager.ssa.live import get_live
-from resource_manager.ssa.order import apply_waves, crd_index, defining_crd
+from resource_manager.ssa.order import apply_waves
 from resource_manager.ssa.plan import (
     ApplyPlan,
     MergeError,

@@ -27,8 +27,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from resource_manager.api.identity import group_of
-
 INSTALL_ORDER = (
     "PriorityClass",
     "Namespace",
@@ -130,22 +128,3 @@ def prune_waves(references: Iterable[Mapping[str, Any]]) -> list[list[Mapping[st
     for wave in waves:
         wave.sort(key=install_sort_key, reverse=True)
     return [wave for wave in waves if wave]
-
-
-def crd_index(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], str]:
-    """``(group, kind)`` → CRD name for every CustomResourceDefinition among ``objects``."""
-    index: dict[tuple[str, str], str] = {}
-    for obj in objects:
-        if obj.get("kind") == "CustomResourceDefinition" and group_of(obj.get("apiVersion") or "") == (
-            "apiextensions.k8s.io"
-        ):
-            spec = obj.get("spec") or {}
-            kind = (spec.get("names") or {}).get("kind")
-            if spec.get("group") and kind:
-                index[(spec["group"], kind)] = (obj.get("metadata") or {}).get("name") or ""
-    return index
-
-
-def defining_crd(obj: Mapping[str, Any], index: Mapping[tuple[str, str], str]) -> str | None:
-    """Name of the CRD in the same MR that defines ``obj``'s kind: wait for it to be Established first."""
-    return index.get((group_of(obj.get("apiVersion") or ""), obj.get("kind") or ""))

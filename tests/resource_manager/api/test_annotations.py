@@ -179,34 +179,3 @@ def test_garbage_collectable_only_for_labelled_v1_configmaps_and_secrets() -> No
     assert a.garbage_collectable(obj("v1", "ConfigMap", "T"))
     assert not a.garbage_collectable(obj("v1", "ConfigMap", "yes"))
     assert not a.garbage_collectable(obj("v1", "Node", "true"))
-
-
-@pytest.mark.parametrize(
-    ("configured", "expected"),
-    [
-        ("resources", "resources.gardener.cloud/gardener-resource-manager"),
-        ("*", "resources.gardener.cloud/gardener-resource-manager"),
-        ("seed", "resources.gardener.cloud/gardener-resource-manager-seed"),
-    ],
-)
-def test_finalizer_names(configured: str, expected: str) -> None:
-    assert a.finalizer_name(configured) == expected
-
-
-@pytest.mark.parametrize(
-    ("configured", "mr_class", "expected"),
-    [
-        ("resources", None, True),
-        ("resources", "", True),
-        ("resources", "resources", True),
-        ("resources", "seed", False),
-        ("*", "seed", True),
-        ("*", None, True),
-        ("seed", "seed", True),
-        ("seed", None, False),
-        ("seed", "resources", False),
-    ],
-)
-def test_class_responsibility(configured: str, mr_class: str | None, expected: bool) -> None:
-    mr: dict[str, Any] = {"spec": {} if mr_class is None else {"class": mr_class}}
-    assert a.responsible(configured, mr) is expected

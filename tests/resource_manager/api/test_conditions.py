@@ -1,8 +1,7 @@
-"""The three MR conditions, their messages and time-stamp rules, and the checksum (spec §1.2, §1.3, §3.4)."""
+"""The three MR conditions: GRM's transitions and time-stamp rules (spec §1.2, §1.3, §3.4)."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from resource_manager.api import conditions as c
+from resource_manager.api import messages as m
 
 T0 = datetime(2026, 1, 1, 10, 0, 0, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=5)
@@ -36,12 +36,12 @@ def test_new_condition_is_initialised_like_gardener() -> None:
 
 
 def test_transition_time_moves_only_with_status_update_time_only_with_reason_or_message() -> None:
-    first = c.set_condition([], c.APPLIED, c.TRUE, c.APPLY_SUCCEEDED, c.MSG_APPLIED, T0)
-    same = c.set_condition(first, c.APPLIED, c.TRUE, c.APPLY_SUCCEEDED, c.MSG_APPLIED, T1)
+    first = c.set_condition([], c.APPLIED, c.TRUE, m.APPLY_SUCCEEDED, m.MSG_APPLIED, T0)
+    same = c.set_condition(first, c.APPLIED, c.TRUE, m.APPLY_SUCCEEDED, m.MSG_APPLIED, T1)
     assert same == first
-    new_message = c.set_condition(first, c.APPLIED, c.TRUE, c.APPLY_SUCCEEDED, "other", T1)[0]
+    new_message = c.set_condition(first, c.APPLIED, c.TRUE, m.APPLY_SUCCEEDED, "other", T1)[0]
     assert (new_message["lastTransitionTime"], new_message["lastUpdateTime"]) == (S0, S1)
-    new_status = c.set_condition(first, c.APPLIED, c.FALSE, c.APPLY_SUCCEEDED, c.MSG_APPLIED, T1)[0]
+    new_status = c.set_condition(first, c.APPLIED, c.FALSE, m.APPLY_SUCCEEDED, m.MSG_APPLIED, T1)[0]
     assert (new_status["lastTransitionTime"], new_status["lastUpdateTime"]) == (S1, S0)
 
 
@@ -82,12 +82,12 @@ def test_reset_for_changed_resources() -> None:
 
 
 def test_reset_keeps_a_previous_failure_reason_and_message() -> None:
-    for reason in (c.APPLY_FAILED, c.DELETION_FAILED, c.DELETION_PENDING):
+    for reason in (m.APPLY_FAILED, m.DELETION_FAILED, m.DELETION_PENDING):
         previous = c.set_condition([], c.APPLIED, c.FALSE, reason, "boom", T0)
         applied = _by_type(c.reset_for_changed_resources(previous, T1))[c.APPLIED]
         assert (applied["status"], applied["reason"], applied["message"]) == ("Progressing", reason, "boom")
-    previous = c.set_condition([], c.APPLIED, c.FALSE, c.DECODING_FAILED, "x", T0)
-    assert _by_type(c.reset_for_changed_resources(previous, T1))[c.APPLIED]["reason"] == c.APPLY_PROGRESSING
+    previous = c.set_condition([], c.APPLIED, c.FALSE, m.DECODING_FAILED, "x", T0)
+    assert _by_type(c.reset_for_changed_resources(previous, T1))[c.APPLIED]["reason"] == m.APPLY_PROGRESSING
 
 
 def test_applied_result() -> None:
@@ -111,87 +111,8 @@ def test_deletion_conditions() -> None:
     assert (conditions[c.PROGRESSING]["status"], conditions[c.PROGRESSING]["reason"]) == ("True", "DeletionPending")
     assert conditions[c.APPLIED]["message"] == "The resources are currently being deleted."
     assert c.APPLIED not in _by_type(c.deletion_conditions([], T0, keep_objects=True))
-    pending = c.set_condition([], c.APPLIED, c.STATUS_PROGRESSING, c.DELETION_PENDING, "still here", T0)
+    pending = c.set_condition([], c.APPLIED, c.STATUS_PROGRESSING, m.DELETION_PENDING, "still here", T0)
     assert _by_type(c.deletion_conditions(pending, T1, keep_objects=False))[c.APPLIED]["message"] == "still here"
-
-
-def test_cleanup_messages_follow_gardeners_multierror_format() -> None:
-    one = c.deletion_pending_error("v1/ConfigMap/n/a")
-    assert c.cleanup_message([one]) == (
-        "Could not clean all old resources: 1 error occurred: "
-        'deletion of old resource "v1/ConfigMap/n/a" is still pending'
-    )
-    two = [one, c.deletion_failed_error("v1/Secret/n/s", "forbidden")]
-    assert c.cleanup_message(two) == (
-        "Could not clean all old resources: 2 errors occurred: "
-        '[deletion of old resource "v1/ConfigMap/n/a" is still pending, '
-        'error during deletion of old resource "v1/Secret/n/s": forbidden]'
-    )
-    assert c.deletion_pending_error("v1/Service/n/s", "boom", "-> Events:\n* x") == (
-        'deletion of old resource "v1/Service/n/s" is still pending: boom\n\n-> Events:\n* x'
-    )
-    assert c.release_message(["e"]) == "Could not release all orphaned resources: 1 error occurred: e"
-
-
-def test_apply_failed_messages() -> None:
-    single = c.apply_error("apps/v1/Deployment/n/d", 'Deployment.apps "d" is invalid: spec.x: Required value')
-    assert c.apply_failed_message([single]) == single
-    assert single.startswith('error during apply of object "apps/v1/Deployment/n/d": ')
-    many = c.apply_failed_message([f"e{i}" for i in range(12)], limit=3)
-    assert many == "12 objects failed to apply:\ne0\ne1\ne2\n... and 9 more"
-
-
-def test_health_messages() -> None:
-    assert c.missing_message("ConfigMap", "n", "c") == 'Required ConfigMap "c" in namespace "n" is missing'
-    assert c.missing_message("Foo", "n", "f", "no matches for kind") == (
-        'Required Foo "f" in namespace "n" is missing: no matches for kind'
-    )
-    assert c.unhealthy_message("Pod", "n", "p", "pod is not ready") == 'Pod "n/p" is unhealthy: pod is not ready'
-    assert c.health_check_error_message("CustomResourceDefinition", "", "x", "e") == (
-        'Error executing health check for CustomResourceDefinition "/x": e'
-    )
-    assert c.progressing_message("Deployment", "n", "d", "x") == 'Deployment "n/d" is progressing: x'
-    assert (c.missing_reason("Pod"), c.unhealthy_reason("Pod"), c.progressing_reason("Pod")) == (
-        "PodMissing",
-        "PodUnhealthy",
-        "PodProgressing",
-    )
-
-
-def test_health_conditions_all_good() -> None:
-    conditions = _by_type(c.health_conditions([], [], [], T0))
-    assert (conditions[c.HEALTHY]["status"], conditions[c.HEALTHY]["reason"], conditions[c.HEALTHY]["message"]) == (
-        "True",
-        "ResourcesHealthy",
-        "All resources are healthy.",
-    )
-    assert (conditions[c.PROGRESSING]["status"], conditions[c.PROGRESSING]["reason"]) == ("False", "ResourcesRolledOut")
-    assert conditions[c.PROGRESSING]["message"] == "All resources have been fully rolled out."
-
-
-def test_health_conditions_list_every_problem_with_the_first_reason() -> None:
-    unhealthy = [("ConfigMapMissing", "m1"), ("PodUnhealthy", "m2"), ("PodUnhealthy", "m3")]
-    conditions = _by_type(c.health_conditions([], unhealthy, [("DeploymentProgressing", "p")], T0, limit=2))
-    assert (conditions[c.HEALTHY]["status"], conditions[c.HEALTHY]["reason"]) == ("False", "ConfigMapMissing")
-    assert conditions[c.HEALTHY]["message"] == "m1\nm2\n... and 1 more"
-    assert (conditions[c.PROGRESSING]["status"], conditions[c.PROGRESSING]["reason"]) == (
-        "True",
-        "DeploymentProgressing",
-    )
-
-
-def test_checksum_hashes_the_raw_value_once_per_object() -> None:
-    assert c.secrets_data_checksum([]) == hashlib.sha256(b"").hexdigest()
-    assert c.secrets_data_checksum([b"ab", b"ab", b"c"]) == hashlib.sha256(b"ababc").hexdigest()
-
-
-def test_checks_must_reset() -> None:
-    refs = [{"apiVersion": "v1", "kind": "ConfigMap", "name": "a", "labels": {"x": "1"}}]
-    status = {"resources": refs, "secretsDataChecksum": "abc"}
-    assert not c.checks_must_reset(status, refs, "abc")
-    assert c.checks_must_reset(status, refs, "def")
-    assert c.checks_must_reset({"resources": refs}, refs, "abc")
-    assert c.checks_must_reset(status, [], "abc")
 
 
 _STATUSES = st.sampled_from([c.TRUE, c.FALSE, c.UNKNOWN, c.STATUS_PROGRESSING])

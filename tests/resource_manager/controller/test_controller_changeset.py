@@ -12,14 +12,14 @@ import pytest
 from devcluster import Cluster
 from kubecore import Client, load_kubeconfig
 from resource_manager.cmd.install import install_crds
-from resource_manager.controller.controller import OBJECTS_CHANGED, Manager
+from resource_manager.controller.controller import OBJECTS_CHANGED, Controller
 from resource_manager.controller.reconciler import Reconciler, ReconcileResult, Settings
 from resource_manager.manager.recorder import Recorder
 from resource_manager.ssa.changeset import Action
 from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import (
     MR,
-    Controller,
+    RunningController,
     _delete_mrs,
     configmap,
     create_mr,
@@ -103,8 +103,8 @@ async def test_a_round_that_changed_objects_records_its_summary_and_an_unchanged
 ) -> None:
     reconciler = Reconciler(client, client, Settings(sync_period=30.0, wave_wait=5.0))
     recorder = Recorder(client)
-    manager = Manager(client, reconciler, namespaces=[namespace], recorder=recorder)
-    ctl = Controller(client, manager, asyncio.create_task(manager.run(), name="manager"))
+    manager = Controller(client, reconciler, namespaces=[namespace], recorder=recorder)
+    ctl = RunningController(client, manager, asyncio.create_task(manager.run(), name="manager"))
     await wait_started(ctl)
 
     async def settled() -> None:

@@ -17,7 +17,7 @@ from resource_manager.prune import delete_exactly
 from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import (
     MR,
-    Controller,
+    RunningController,
     condition_history,
     configmap,
     create_mr,
@@ -36,16 +36,16 @@ Obj = dict[str, Any]
 ORIGIN = "resources.gardener.cloud/origin"
 
 
-async def _gone(ctl: Controller, api_version: str, kind: str, name: str, namespace: str | None) -> bool:
+async def _gone(ctl: RunningController, api_version: str, kind: str, name: str, namespace: str | None) -> bool:
     return not await ctl.exists(api_version, kind, name, namespace)
 
 
-async def _delete_mr(ctl: Controller, name: str, namespace: str) -> None:
+async def _delete_mr(ctl: RunningController, name: str, namespace: str) -> None:
     await ctl.client.delete(*MR, name, namespace=namespace)
     await until(f"MR {name} gone", lambda: _gone(ctl, *MR, name, namespace))
 
 
-async def _refused_and_untracked(ctl: Controller, namespace: str, owner: str) -> None:
+async def _refused_and_untracked(ctl: RunningController, namespace: str, owner: str) -> None:
     """MR ``b`` lists ConfigMap ``shared`` owned by ``owner``: refused, and not in b's inventory."""
     await create_mr(
         ctl.client, "b", namespace, configmap("shared", namespace, {"owner": "b"}), configmap("own", namespace)

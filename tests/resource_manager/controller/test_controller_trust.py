@@ -17,12 +17,12 @@ import pytest
 from devcluster import Cluster
 from kubecore import Client, Conflict, load_kubeconfig
 from resource_manager.cmd.install import install_crds
-from resource_manager.controller.controller import Manager
+from resource_manager.controller.controller import Controller
 from resource_manager.controller.reconciler import Reconciler, Settings
 from tests.kstatus_live.manifests import deployment
 from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import (
-    Controller,
+    RunningController,
     configmap,
     create_mr,
     idle,
@@ -209,7 +209,7 @@ async def test_a_restarted_manager_writes_nothing_for_matching_objects(cluster: 
 
             await until("the dropped key removed after the restart", dropped, 60)
             await idle(second)
-            checked = [rk for rk in cache._records if rk[2].startswith(f"{namespace}/")]
+            checked = [rk for rk in cache.applied.records if rk[2].startswith(f"{namespace}/")]
             assert len(checked) == 202  # every object verified (the ignore object is never written)
             assert apiserver_writes(cluster, resources) - before == 1  # only the changed ConfigMap
             healthy = await second.condition(namespace, "others", "ResourcesHealthy")
@@ -316,8 +316,8 @@ async def test_a_kind_we_may_not_list_is_not_listed_on_every_round(cluster: Clus
         await install_crds(source)
         async with without_list_rights(cluster, source, namespace) as target:
             reconciler = Reconciler(source, target, Settings(sync_period=30.0))
-            manager = Manager(source, reconciler, namespaces=[namespace], workers=1)
-            ctl = Controller(source, manager, asyncio.create_task(manager.run()))
+            manager = Controller(source, reconciler, namespaces=[namespace], workers=1)
+            ctl = RunningController(source, manager, asyncio.create_task(manager.run()))
             await wait_started(ctl)
             try:
                 await create_mr(source, "mr", namespace, configmap("cm", namespace))
@@ -369,8 +369,8 @@ async def test_hpas_we_may_not_list_fail_the_scalable_objects_only(cluster: Clus
         await install_crds(source)
         async with without_list_rights(cluster, source, namespace) as target:
             reconciler = Reconciler(source, target, Settings(sync_period=30.0))
-            manager = Manager(source, reconciler, namespaces=[namespace], workers=1)
-            ctl = Controller(source, manager, asyncio.create_task(manager.run()))
+            manager = Controller(source, reconciler, namespaces=[namespace], workers=1)
+            ctl = RunningController(source, manager, asyncio.create_task(manager.run()))
             await wait_started(ctl)
             try:
                 await create_mr(source, "mr", namespace, configmap("cm", namespace), deployment("web", namespace))

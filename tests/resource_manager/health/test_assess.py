@@ -1,5 +1,5 @@
-"""Healthy from GRM's checks, Progressing from kstatus (spec §4 reasons, §10.13: all offenders listed), the
-health signature the target watches compare, and the cache's pure helpers."""
+"""Healthy from GRM's checks, Progressing from kstatus (spec §4 reasons, §10.13: all offenders listed), and the
+health signature the target watches compare."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from resource_manager.api.conditions import find
-from resource_manager.controller.target_cache import kinds_for, not_older, record_key
 from resource_manager.health.assess import assess, health_conditions, health_signature
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -203,27 +202,41 @@ def test_the_signature_follows_grm_s_verdict_and_kstatus() -> None:
     assert health_signature(skipped, False) == health_signature(available, True) == (None, "", "")
 
 
+def test_health_conditions_all_good() -> None:
+    conditions = health_conditions([], [], lambda _: None, no_children, NOW)
+    healthy, progressing = find(conditions, "ResourcesHealthy") or {}, find(conditions, "ResourcesProgressing") or {}
+    assert (healthy["status"], healthy["reason"], healthy["message"]) == (
+        "True",
+        "ResourcesHealthy",
+        "All resources are healthy.",
+    )
+    assert (progressing["status"], progressing["reason"]) == ("False", "ResourcesRolledOut")
+    assert progressing["message"] == "All resources have been fully rolled out."
+
+
+def test_health_conditions_list_every_problem_with_the_first_reason() -> None:
+    refs = [
+        ref("ConfigMap", "m1", api_version="v1"),
+        ref("Deployment", "web"),
+        ref("ConfigMap", "m3", api_version="v1"),
+    ]
+    live = {"web": deployment("web", ready=1, replicas=3)}
+    conditions = health_conditions([], refs, lambda r: live.get(r["name"]), no_children, NOW, limit=2)
+    healthy, progressing = find(conditions, "ResourcesHealthy") or {}, find(conditions, "ResourcesProgressing") or {}
+    assert (healthy["status"], healthy["reason"]) == ("False", "ConfigMapMissing")
+    assert healthy["message"] == (
+        'Required ConfigMap "m1" in namespace "ns" is missing\n'
+        f'Deployment "ns/web" is unhealthy: {NOT_AVAILABLE}\n... and 1 more'
+    )
+    assert (progressing["status"], progressing["reason"]) == ("True", "DeploymentProgressing")
+
+
 def test_offenders_beyond_the_limit_are_counted() -> None:
     refs = [ref("ConfigMap", f"c{i}", api_version="v1") for i in range(12)]
     conditions = health_conditions([], refs, lambda _: None, no_children, NOW, limit=10)
     message = (find(conditions, "ResourcesHealthy") or {})["message"]
     assert len(message.splitlines()) == 11
     assert message.endswith("... and 2 more")
-
-
-def test_watches_cover_the_objects_kstatus_reads_for_workloads() -> None:
-    kinds = kinds_for([ref("Deployment", "d"), ref("ConfigMap", "c", api_version="v1")])
-    generated = {("apps/v1", "ReplicaSet"), ("v1", "Pod")}
-    scalers = ("autoscaling/v1", "HorizontalPodAutoscaler")  # whether the apply keeps the replicas
-    assert kinds == {("apps/v1", "Deployment"), *generated, scalers, ("v1", "ConfigMap")}
-    assert record_key("v1", "Namespace", "x", None) == ("v1", "Namespace", "x")
-    assert record_key("v1", "ConfigMap", "x", "ns") == ("v1", "ConfigMap", "ns/x")
-
-
-@given(st.integers(0, 10**12), st.integers(0, 10**12))
-def test_resource_versions_compare_as_revisions(a: int, b: int) -> None:
-    assert not_older(str(a), str(b)) == (a >= b)
-    assert not_older(f"x{a}", f"x{b}") == (a == b)  # opaque values: only equality is known
 
 
 _STATES = {

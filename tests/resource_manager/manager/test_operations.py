@@ -20,7 +20,7 @@ import pytest
 from devcluster import Cluster
 from kubecore import Client, NotFound, load_kubeconfig
 from resource_manager.cmd.install import install_crds
-from resource_manager.controller.controller import Manager
+from resource_manager.controller.controller import Controller
 from resource_manager.controller.reconciler import Reconciler, ReconcileResult
 from resource_manager.manager.configuration import Endpoint
 from resource_manager.manager.run import probes
@@ -318,7 +318,7 @@ async def test_readyz_needs_synced_caches_and_a_reachable_api_server(cluster: Cl
     proxy = await proxied.__aenter__()
     config = dataclasses.replace(load_kubeconfig([cluster.kubeconfig]), server=f"https://127.0.0.1:{proxy.port}")
     async with Client(config, name="source", max_retries=0) as source:
-        manager = Manager(source, Reconciler(source, source), namespaces=[namespace])
+        manager = Controller(source, Reconciler(source, source), namespaces=[namespace])
         runner, bound = await serve(app(*probes(source, manager, None)), [Endpoint("127.0.0.1", 0)])
         url = f"http://{bound[Endpoint('127.0.0.1', 0)]}"
         try:
@@ -364,7 +364,7 @@ class SlowReconciler(Reconciler):
 
 async def test_graceful_stop_finishes_the_reconcile_in_flight(client: Client, namespace: str) -> None:
     reconciler = SlowReconciler(client)
-    manager = Manager(client, reconciler, namespaces=[namespace], workers=1)
+    manager = Controller(client, reconciler, namespaces=[namespace], workers=1)
     running = asyncio.create_task(manager.run())
     await create_mr(client, "inflight", namespace, configmap("inflight", namespace))
     await asyncio.wait_for(reconciler.entered.wait(), 30)
@@ -381,7 +381,7 @@ async def test_graceful_stop_finishes_the_reconcile_in_flight(client: Client, na
 
 async def _delete_mrs_with(client: Client, namespace: str) -> None:
     """Delete the test's MRs with a manager running (their finalizer must be removed)."""
-    manager = Manager(client, Reconciler(client, client), namespaces=[namespace], workers=1)
+    manager = Controller(client, Reconciler(client, client), namespaces=[namespace], workers=1)
     running = asyncio.create_task(manager.run())
     try:
         await _delete_mrs(client, [namespace])
