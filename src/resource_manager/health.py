@@ -31,10 +31,10 @@ from typing import Any, NamedTuple
 from kstatus import ComputeError, Options, Status, compute
 from kstatus.live.events import ResourceStatus
 from kstatus.live.resolve import Lookup, resolve
+from kubecore.gvk import group_of
 from resource_manager import conditions as cond
 from resource_manager.annotations import skip_health_check
 from resource_manager.health_checks import MalformedStatus, check_health
-from resource_manager.identity import group_of
 
 Obj = dict[str, Any]
 Reference = Mapping[str, Any]

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from resource_manager.identity import group_of
+from kubecore.gvk import group_of
 
 INSTALL_ORDER = (
     "PriorityClass",

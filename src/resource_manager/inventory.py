@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from kubecore.gvk import group_of
 from resource_manager import annotations as ann
 from resource_manager.desired import DesiredObject
 from resource_manager.equivalences import Equivalences, equivalents
-from resource_manager.identity import group_of, key_of, object_key
+from resource_manager.identity import key_of, object_key
 
 Reference = Mapping[str, Any]
 

@@ -40,9 +40,10 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from kubecore.gvk import group_of
 from resource_manager import annotations as ann
 from resource_manager.equivalences import Equivalences, equivalents
-from resource_manager.identity import group_of, key_of, object_key
+from resource_manager.identity import key_of, object_key
 
 _SERVER_METADATA = (
     "resourceVersion",

@@ -28,11 +28,12 @@ from typing import Any, Literal, NamedTuple
 import structlog
 
 from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
+from kubecore.gvk import group_of
 from resource_manager import annotations as ann
 from resource_manager.apply import Failure, error_text, get_live
 from resource_manager.conditions import deletion_failed_error, deletion_pending_error
 from resource_manager.events import events_message
-from resource_manager.identity import display_name, group_of, key_of
+from resource_manager.identity import display_name, key_of
 from resource_manager.install_order import prune_waves
 from resource_manager.inventory import keep_on_prune
 from resource_manager.origin import ownership_conflict

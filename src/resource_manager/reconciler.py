@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import structlog
 
 from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
+from kubecore.gvk import group_of
 from resource_manager import annotations as ann
 from resource_manager import conditions as cond
 from resource_manager.apply import Applier, Failure, error_text, release_orphans
@@ -272,7 +273,7 @@ class Reconciler:
             try:
                 scopes[(api_version, kind)] = (await self.target.resource(api_version, kind)).namespaced
             except (NoMatchError, KubeError):
-                scopes[(api_version, kind)] = crd_scopes.get((api_version.rpartition("/")[0], kind))
+                scopes[(api_version, kind)] = crd_scopes.get((group_of(api_version), kind))
         return lambda api_version, kind: scopes.get((api_version, kind))
 
     async def _owned_by_others(

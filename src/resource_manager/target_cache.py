@@ -47,13 +47,13 @@ import orjson
 import structlog
 
 from kubecore import Client, Forbidden, KubeError, NoMatchError, NotFound
+from kubecore.gvk import group_of
 from kubecore.informer import Informer
 from kubecore.store import namespace_index, object_key
 from resource_manager import annotations as ann
 from resource_manager.drift import drifted, fingerprint, removals_pending, write_needed
 from resource_manager.fields import DEFAULT_TAKEOVER_MANAGERS, FieldsSummary, summarise
 from resource_manager.health import LiveOf, health_signature
-from resource_manager.identity import group_of
 from resource_manager.merge import ApplyPlan
 from resource_manager.origin import OriginError, split_origin
 

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from kubecore.gvk import group_of
 from resource_manager import annotations as a
 from resource_manager.equivalences import build_equivalences, equivalents
-from resource_manager.identity import display_name, group_of, key_of, object_key
+from resource_manager.identity import display_name, key_of, object_key
 from resource_manager.origin import (
     Origin,
     OriginError,

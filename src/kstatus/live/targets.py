@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from kstatus.live.ids import IdError, ObjectId, group_of, id_of
+from kstatus.live.ids import IdError, ObjectId, id_of
 from kstatus.live.kinds import served
 from kubecore import Client
+from kubecore.gvk import group_of
 from kubecore.mapping import DISCOVERY_ACCEPT
 
 GroupKind = tuple[str, str]
