@@ -31,6 +31,17 @@ class _Handler:
     on_delete: Callable[[Obj], None] | None
 
 
+def drop_managed_fields(obj: Obj) -> Obj:
+    """Transform that drops ``metadata.managedFields`` before the cache keeps an object: they are up to
+    half of a typical object's memory and only field-ownership logic reads them. It runs on dicts fresh
+    from the decoder (each list page as it arrives, each watch event), so trimming in place touches
+    nobody else's data."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    return obj
+
+
 def _rv(obj: Obj) -> str | None:
     rv: str | None = (obj.get("metadata") or {}).get("resourceVersion")
     return rv

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 import structlog
 
+from kstatus.selectors import labels_of
 from kubecore import ApiError, Client, Conflict, Invalid, KubeError, NoMatchError, NotFound
 from resource_manager import annotations as ann
 from resource_manager.conditions import apply_error
@@ -116,7 +117,7 @@ def _still_present(keys: Iterable[str], current: Mapping[str, str]) -> list[str]
 def _removal_patch(remove_labels: Iterable[str], remove_annotations: Iterable[str], result: Obj) -> Obj | None:
     """Merge patch deleting the keys GRM's merge drops that are still on the object after the apply."""
     metadata: Obj = {}
-    labels = _still_present(remove_labels, ann.labels_of(result))
+    labels = _still_present(remove_labels, labels_of(result))
     annotations = _still_present(remove_annotations, ann.annotations_of(result))
     if labels:
         metadata["labels"] = dict.fromkeys(labels)

@@ -23,8 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
+from kstatus.selectors import labels_of
 from resource_manager import annotations as ann
-from resource_manager.annotations import annotations_of, labels_of, mapping
+from resource_manager.annotations import annotations_of, mapping
 from resource_manager.identity import DEFAULT_NAMESPACE, key_of, text
 from resource_manager.origin import origin_for
 from resource_manager.secret_data import Manifest

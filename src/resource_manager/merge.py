@@ -40,6 +40,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from kstatus.selectors import labels_of
 from kubecore.gvk import group_of
 from resource_manager import annotations as ann
 from resource_manager.equivalences import Equivalences, equivalents
@@ -140,7 +141,7 @@ def is_horizontally_scaled(obj: Mapping[str, Any], target_keys: set[str], equiva
 
 
 def _labels(obj: Mapping[str, Any] | None) -> Mapping[str, str]:
-    return ann.labels_of(obj) if obj is not None else {}
+    return labels_of(obj) if obj is not None else {}
 
 
 def _base_body(desired: Mapping[str, Any], live: Mapping[str, Any] | None) -> dict[str, Any]:

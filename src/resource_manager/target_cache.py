@@ -46,6 +46,7 @@ from typing import Any, NamedTuple
 import orjson
 import structlog
 
+from kstatus.selectors import labels_of
 from kubecore import Client, Forbidden, KubeError, NoMatchError, NotFound
 from kubecore.gvk import group_of
 from kubecore.informer import Informer
@@ -531,7 +532,7 @@ class TargetCache:
         body = None if metadata_only else orjson.dumps(plan.body)
         self._records[rk] = Record(intent, body, resource_version(result), owner)
         _, cached = self._cached(rk[:2], rk[2])
-        echoes = ann.labels_of(result).get(ann.MANAGED_BY) == self.managed_by and rk[:2] in self._watches
+        echoes = labels_of(result).get(ann.MANAGED_BY) == self.managed_by and rk[:2] in self._watches
         if echoes and (cached is None or not not_older(resource_version(cached), resource_version(result))):
             self._recent[rk] = result
         if cached is not None and self._drifted(rk, cached):  # changed by someone else meanwhile

@@ -15,7 +15,7 @@ import pytest
 from devcluster import Cluster
 from kubecore import Client, NoMatchError, load_kubeconfig
 from kubecore.client import collect_pages
-from kubecore.informer import Informer
+from kubecore.informer import Informer, drop_managed_fields
 from kubecore.store import object_key
 from tests.kubecore.tcpproxy import running_proxy
 from tests.kubecore.waiting import until
@@ -231,8 +231,7 @@ async def test_transform_reaches_store_and_handlers_page_by_page_and_after_a_rel
 
     def transform(obj: dict[str, Any]) -> dict[str, Any]:
         gets_at_call.append(client.transport.stats.count("GET"))
-        meta = obj["metadata"]
-        meta.pop("managedFields", None)
+        meta = drop_managed_fields(obj)["metadata"]
         meta["annotations"] = {**(meta.get("annotations") or {}), "transformed": "yes"}
         return obj
 
