@@ -21,8 +21,8 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kubecore import go_yaml
 from resource_manager import decompress as dz
-from resource_manager import go_yaml
 from resource_manager.secret_data import (
     MAX_DECOMPRESSED_BYTES,
     MAX_DOCUMENTS,
