@@ -8,12 +8,12 @@ restarting anything; concurrent misses share that refresh.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kubecore.errors import KubeError, NoMatchError
-from kubecore.gvk import GroupVersionError, join_api_version, split_api_version
+from kubecore.gvk import GroupVersionError, group_of, join_api_version, split_api_version
 
 DISCOVERY_ACCEPT = ",".join(
     (
@@ -39,6 +39,30 @@ class ResourceInfo:
     @property
     def api_version(self) -> str:
         return join_api_version(self.group, self.version)
+
+
+def crd_scopes(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], bool]:
+    """(group, kind) → namespaced, from the CustomResourceDefinitions among manifests: the scope of a
+    kind discovery does not serve yet because its CRD is applied in the same batch.
+
+    Only a valid ``spec.scope`` (``Namespaced`` or ``Cluster``) answers; a CRD without one is rejected
+    by the API server, so it gives no answer here and each caller keeps its own default for kinds it
+    cannot place: kstatus assumes namespaced (as kubectl does), the controller treats the scope as
+    unknown (as GRM does for a kind the target does not serve)."""
+    out: dict[tuple[str, str], bool] = {}
+    for obj in objects:
+        if obj.get("kind") != "CustomResourceDefinition" or not isinstance(obj.get("apiVersion"), str):
+            continue
+        if group_of(obj["apiVersion"]) != "apiextensions.k8s.io":
+            continue
+        spec = obj.get("spec") or {}
+        group, kind, scope = spec.get("group"), (spec.get("names") or {}).get("kind"), spec.get("scope")
+        if group and kind and isinstance(group, str) and isinstance(kind, str) and scope in _SCOPES:
+            out[(group, kind)] = scope == "Namespaced"
+    return out
+
+
+_SCOPES = ("Namespaced", "Cluster")
 
 
 def parse_discovery(doc: dict[str, Any]) -> list[ResourceInfo]:
