@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from kubecore.client import Client
+from kubecore.paths import EVERYTHING, ListOptions
 from kubecore.reflector import Reflector, Transform
 from kubecore.store import IndexFunc, Store, object_key
 
@@ -57,9 +58,7 @@ class Informer:
         kind: str,
         *,
         namespace: str | None = None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        metadata_only: bool = False,
+        options: ListOptions = EVERYTHING,
         indexers: Mapping[str, IndexFunc] | None = None,
         on_error: Callable[[Exception], None] | None = None,
         transform: Transform | None = None,
@@ -71,9 +70,7 @@ class Informer:
             kind,
             self,
             namespace=namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            metadata_only=metadata_only,
+            options=options,
             on_error=on_error,
             transform=transform,
         )

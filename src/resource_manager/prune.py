@@ -27,7 +27,7 @@ from typing import Any, Literal, NamedTuple
 
 import structlog
 
-from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
+from kubecore import Client, Conflict, KubeError, ListOptions, NoMatchError, NotFound
 from kubecore.gvk import group_of
 from resource_manager import annotations as ann
 from resource_manager.apply import Failure, error_text, get_live
@@ -170,7 +170,10 @@ class Pruner:
         )
         try:
             events = await self.client.list(
-                "v1", "Event", namespace=ref.get("namespace"), field_selector=f"{selector},type=Warning"
+                "v1",
+                "Event",
+                namespace=ref.get("namespace"),
+                options=ListOptions(field_selector=f"{selector},type=Warning"),
             )
         except KubeError as exc:  # as GRM: the message goes without events, the log says why
             log.warning("could not read events", object=display_name(ref), error=error_text(exc))
@@ -185,7 +188,9 @@ class Pruner:
         match_labels = (spec.get("selector") or {}).get("matchLabels") or {}
         selector = ",".join(f"{k}={v}" for k, v in sorted(match_labels.items()))
         namespace = live["metadata"].get("namespace")
-        claims = await self.client.list("v1", "PersistentVolumeClaim", namespace=namespace, label_selector=selector)
+        claims = await self.client.list(
+            "v1", "PersistentVolumeClaim", namespace=namespace, options=ListOptions(label_selector=selector)
+        )
         for claim in claims["items"]:
             try:
                 await self.client.delete("v1", "PersistentVolumeClaim", claim["metadata"]["name"], namespace=namespace)

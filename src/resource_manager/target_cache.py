@@ -47,7 +47,7 @@ import orjson
 import structlog
 
 from kstatus.selectors import labels_of
-from kubecore import Client, Forbidden, KubeError, NoMatchError, NotFound
+from kubecore import Client, Forbidden, KubeError, ListOptions, NoMatchError, NotFound
 from kubecore.gvk import group_of
 from kubecore.informer import Informer
 from kubecore.store import namespace_index, object_key
@@ -318,8 +318,9 @@ class TargetCache:
                 api_version,
                 name,
                 namespace=namespace,
-                label_selector=None if kind == SCALERS else self.selector,
-                metadata_only=metadata_only,
+                options=ListOptions(
+                    label_selector=None if kind == SCALERS else self.selector, metadata_only=metadata_only
+                ),
                 indexers=indexers,
                 on_error=_stop_on_permanent_error,
                 transform=lambda obj: self._summarised(obj, kind, metadata_only),

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from kstatus.live.ids import IdError, ObjectId, id_of
 from kstatus.live.kinds import served
-from kubecore import Client
+from kubecore import Client, ListOptions
 from kubecore.mapping import DISCOVERY_ACCEPT, crd_scopes
 
 GroupKind = tuple[str, str]
@@ -97,8 +97,7 @@ async def selected_ids(
             info.api_version,
             ref.kind,
             namespace=namespace if ref.namespaced else None,
-            label_selector=selector,
-            metadata_only=True,
+            options=ListOptions(label_selector=selector, metadata_only=True),
         )
         for item in listing["items"]:
             meta = item["metadata"]

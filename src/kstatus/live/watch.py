@@ -35,7 +35,7 @@ from kstatus.live.resolve import BUDGET, ENDPOINT_SLICE, GroupKind, read_kinds, 
 from kstatus.options import DEFAULT_OPTIONS
 from kstatus.related import SERVICE_NAME_LABEL
 from kstatus.selectors import Labels, Matcher, SelectorError, index_value, label_index, labels_of, selector_of
-from kubecore import Client, Forbidden, NoMatchError, NotFound, ResourceInfo, Unauthorized
+from kubecore import Client, Forbidden, ListOptions, NoMatchError, NotFound, ResourceInfo, Unauthorized
 from kubecore.informer import Informer, drop_managed_fields
 
 Obj = dict[str, Any]
@@ -145,7 +145,7 @@ class StatusWatcher:
             info.api_version,
             info.kind,
             namespace=ns if info.namespaced and ns != ALL else None,
-            field_selector=f"metadata.name={name}" if name else None,
+            options=ListOptions(field_selector=f"metadata.name={name}" if name else None),
             indexers={LABELS: label_index} if (info.group, info.kind) in self._readers else None,
             on_error=lambda exc: self._failed(key, exc),
             transform=drop_managed_fields,  # no status rule reads them (docs/performance.md)
