@@ -1,5 +1,6 @@
-"""Go durations (``time.ParseDuration``, ``Duration.String``): one reading and one printing for the
-controller's annotations and configuration file and the kstatus command line (pure, stdlib only)."""
+"""Durations as Kubernetes' Go code reads and prints them (pure, stdlib only): ``time.ParseDuration`` and
+``Duration.String`` for the controller's annotations and configuration file and the kstatus command
+line, and apimachinery's ``HumanDuration`` for ages shown to people."""
 
 from __future__ import annotations
 
@@ -55,3 +56,33 @@ def format_go_duration(seconds: float) -> str:
     secs = f"{rest / 1000:.3f}".rstrip("0").rstrip(".")
     text = f"{hours}h{minutes}m" if hours else (f"{minutes}m" if minutes else "")
     return f"{sign}{text}{secs}s"
+
+
+def _pair(big: int, big_unit: str, small: int, small_unit: str) -> str:
+    """``2m1s`` style, dropping a zero second part (``2m``)."""
+    return f"{big}{big_unit}{small}{small_unit}" if small else f"{big}{big_unit}"
+
+
+def human_duration(seconds: float) -> str:
+    """apimachinery's ``duration.HumanDuration`` (what ``kubectl get`` shows as AGE)."""
+    whole = int(seconds)
+    if whole < -1:
+        return "<invalid>"
+    if whole < 120:
+        return f"{max(whole, 0)}s"
+    minutes, hours, days = whole // 60, whole // 3600, whole // 86400
+    if minutes < 10:
+        return _pair(minutes, "m", whole % 60, "s")
+    if minutes < 180:
+        return f"{minutes}m"
+    if hours < 8:
+        return _pair(hours, "h", minutes % 60, "m")
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        return _pair(days, "d", hours % 24, "h")
+    if hours < 24 * 365 * 2:
+        return f"{days}d"
+    if hours < 24 * 365 * 8:
+        return _pair(days // 365, "y", days % 365, "d")
+    return f"{days // 365}y"
