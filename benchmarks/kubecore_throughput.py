@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from devcluster.cluster import running_cluster
-from kubecore import Client, Informer, load_kubeconfig
+from kubecore import Client, Informer, ListOptions, load_kubeconfig
 
 
 def configmap(i: int) -> dict[str, object]:
@@ -64,11 +64,15 @@ async def measure(kubeconfig: Path, objects: int) -> None:
 
             for metadata_only in (False, True):
                 timer = Timer()
-                listed = await client.list("v1", "ConfigMap", namespace=ns, metadata_only=metadata_only)
+                listed = await client.list(
+                    "v1", "ConfigMap", namespace=ns, options=ListOptions(metadata_only=metadata_only)
+                )
                 kind = "metadata-only" if metadata_only else "full"
                 timer.report(f"list, 500 per page ({kind})", len(listed["items"]))
 
-            async with Informer(client, "v1", "ConfigMap", namespace=ns, label_selector="bench=yes") as informer:
+            async with Informer(
+                client, "v1", "ConfigMap", namespace=ns, options=ListOptions(label_selector="bench=yes")
+            ) as informer:
                 timer = Timer()
                 await informer.wait_synced()
                 timer.report("informer sync", len(informer.store))

@@ -28,6 +28,7 @@ from prometheus_client.metrics import MetricWrapperBase
 
 import kubecore.metrics
 import resource_manager.manager.metrics
+from kubecore.durations import format_go_duration
 from resource_manager.manager import configuration
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,7 +226,7 @@ def _shown(value: Any, sample: Any) -> str:
     if value is None or value in ((), ""):
         return "—"
     if isinstance(sample, str) and isinstance(value, float) and sample[-1] in "smh":
-        return f"`{configuration.format_duration(value)}`"
+        return f"`{format_go_duration(value)}`"
     if isinstance(value, tuple):
         return ", ".join(f"`{item}`" for item in value)
     return f"`{str(value).lower() if isinstance(value, bool) else value}`"

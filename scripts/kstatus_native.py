@@ -2,7 +2,7 @@
 
     python scripts/kstatus_native.py install    # build (or reuse) and put the extensions beside src/kstatus/*.py
     python scripts/kstatus_native.py clean      # remove them: kstatus runs interpreted again
-    python scripts/kstatus_native.py tree DIR   # DIR/kstatus: the package with the extensions, for tests
+    python scripts/kstatus_native.py tree DIR   # DIR/kstatus (with the extensions) and DIR/kubecore, for tests
     python scripts/kstatus_native.py check      # exit 1 if installed extensions are stale (sources changed)
 
 The modules in `MODULES` are compiled unchanged (the same source is the interpreted fallback), with
@@ -32,7 +32,9 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "kstatus"
 MODULES = ("fields", "result", "rules_core", "rules_extended", "pipeline", "related", "selectors")
 TYPED_AGAINST = ("__init__", "options", "user_rules")  # what the compiled modules import (types only)
+SHARED = SRC / "kubecore"  # the pure core reads apiVersions with kubecore.gvk (stdlib only, interpreted)
 SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
+_IGNORED = shutil.ignore_patterns("__pycache__", f"*{SUFFIX}")
 
 
 def cache_dir() -> Path:
@@ -42,6 +44,7 @@ def cache_dir() -> Path:
     digest = hashlib.sha256()
     for name in sorted({*MODULES, *TYPED_AGAINST}):
         digest.update(name.encode() + b"\0" + (PACKAGE / f"{name}.py").read_bytes())
+    digest.update(b"kubecore.gvk\0" + (SHARED / "gvk.py").read_bytes())
     abi = sysconfig.get_config_var("SOABI")
     return Path(base) / "kstatus-native" / f"{abi}_mypy-{importlib.metadata.version('mypy')}_{digest.hexdigest()[:12]}"
 
@@ -57,6 +60,7 @@ def extensions() -> Path:
         (work / "kstatus").mkdir(parents=True)
         for path in PACKAGE.glob("*.py"):
             shutil.copy2(path, work / "kstatus" / path.name)
+        shutil.copytree(SHARED, work / "kubecore", ignore=_IGNORED)
         log = target.parent / f"{target.name}.build.log"
         cmd = [sys.executable, "-m", "mypyc", *(f"kstatus/{name}.py" for name in MODULES)]
         with log.open("wb") as sink:
@@ -107,7 +111,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("install", help="compile (or reuse) and place the extensions in src/")
     sub.add_parser("clean", help="remove the extensions from src/")
-    tree = sub.add_parser("tree", help="write DIR/kstatus: the package with the extensions")
+    tree = sub.add_parser("tree", help="write DIR/kstatus (the package with the extensions) and DIR/kubecore")
     tree.add_argument("dir", type=Path)
     sub.add_parser("check", help="exit 1 when installed extensions were built from other sources")
     args = parser.parse_args()
@@ -121,7 +125,8 @@ def main() -> None:
     elif args.command == "clean":
         placed = clean()
     else:
-        shutil.copytree(PACKAGE, args.dir / "kstatus", ignore=shutil.ignore_patterns("__pycache__", f"*{SUFFIX}"))
+        shutil.copytree(PACKAGE, args.dir / "kstatus", ignore=_IGNORED)
+        shutil.copytree(SHARED, args.dir / "kubecore", ignore=_IGNORED)
         placed = place(args.dir)
     for path in placed:
         print(path)

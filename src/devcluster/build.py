@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -61,10 +62,17 @@ def _ldflags() -> str:
 
 def cache_key(src: Path) -> str:
     """Versions plus a digest of every Go source and the link flags that shape the binaries."""
-    digest = hashlib.sha256(_ldflags().encode())
-    for path in sorted(p for p in src.rglob("*") if p.is_file() and p.suffix in {".go", ".mod", ".sum"}):
-        digest.update(str(path.relative_to(src)).encode() + b"\0" + path.read_bytes())
-    return f"k8s-{KUBERNETES_VERSION}_kwok-{KWOK_VERSION}_{GO_TOOLCHAIN}_{digest.hexdigest()[:12]}"
+    digest = source_digest(src, _ldflags().encode())
+    return f"k8s-{KUBERNETES_VERSION}_kwok-{KWOK_VERSION}_{GO_TOOLCHAIN}_{digest}"
+
+
+def source_digest(root: Path, seed: bytes = b"") -> str:
+    """12 hex digits over every Go source, module and checksum file below `root` (path and content), for
+    cache keys that change with any source."""
+    digest = hashlib.sha256(seed)
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".go", ".mod", ".sum"}):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def go_env() -> dict[str, str]:
@@ -73,8 +81,9 @@ def go_env() -> dict[str, str]:
     return env
 
 
-def _go_build(module: Path, out_dir: Path, packages: list[str], log: Path) -> None:
-    cmd = ["go", "build", "-trimpath", "-ldflags", _ldflags(), "-o", str(out_dir) + "/", *packages]
+def go_build(module: Path, args: list[str], log: Path) -> None:
+    """`go build -trimpath ARGS` in `module` with the pinned toolchain, its output appended to `log`."""
+    cmd = ["go", "build", "-trimpath", *args]
     with log.open("ab") as sink:
         sink.write(f"$ (cd {module} && {' '.join(cmd)})\n".encode())
         sink.flush()
@@ -83,32 +92,42 @@ def _go_build(module: Path, out_dir: Path, packages: list[str], log: Path) -> No
         raise BuildError(f"go build in {module} failed (exit {result.returncode}); see {log}")
 
 
-def ensure_binaries(progress: bool = True) -> Path:
-    """Return the directory holding all four binaries, building them first if the cache lacks them."""
-    if shutil.which("go") is None:
-        raise BuildError("the Go toolchain is not installed: install Go to build the control plane")
-    src = source_dir()
-    target = cache_root() / cache_key(src)
-    if all((target / name).is_file() for name in BINARIES):
+def build_once(target: Path, names: Sequence[str], build: Callable[[Path, Path], None], *, what: str) -> Path:
+    """`target`, a cache directory holding the files `names`, built first by `build(staging, log)` if the
+    cache lacks them. Concurrent builders wait on a lock file beside it and reuse the first one's result;
+    the build goes to a staging directory renamed into place, so a failed one leaves nothing behind."""
+    if all((target / name).is_file() for name in names):
         return target
+    if shutil.which("go") is None:
+        raise BuildError(f"the Go toolchain is not installed: install Go to build {what}")
     target.parent.mkdir(parents=True, exist_ok=True)
     with (target.parent / ".build.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # a concurrent builder finishes first; then we reuse its result
-        if all((target / name).is_file() for name in BINARIES):
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if all((target / name).is_file() for name in names):
             return target
         staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
         log = target.parent / f"{target.name}.build.log"
         log.unlink(missing_ok=True)
+        try:
+            build(staging, log)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def ensure_binaries(progress: bool = True) -> Path:
+    """Return the directory holding all four binaries, building them first if the cache lacks them."""
+    src = source_dir()
+
+    def build(staging: Path, log: Path) -> None:
         if progress:
             print(
                 f"building the control plane ({KUBERNETES_VERSION}, kwok {KWOK_VERSION}); log: {log}",
                 file=sys.stderr,
                 flush=True,
             )
-        try:
-            _go_build(src / "kube", staging, ["./cmd/..."], log)
-            _go_build(src / "kwok", staging, ["sigs.k8s.io/kwok/cmd/kwok"], log)
-            staging.rename(target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return target
+        go_build(src / "kube", ["-ldflags", _ldflags(), "-o", f"{staging}/", "./cmd/..."], log)
+        go_build(src / "kwok", ["-ldflags", _ldflags(), "-o", f"{staging}/", "sigs.k8s.io/kwok/cmd/kwok"], log)
+
+    return build_once(cache_root() / cache_key(src), BINARIES, build, what="the control plane")

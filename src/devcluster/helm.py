@@ -10,15 +10,10 @@ toolchain and a digest of `tools/helm`, so a warm machine skips the build and a 
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from devcluster.build import BuildError, cache_base, go_env
+from devcluster.build import BuildError, build_once, cache_base, go_build, source_digest
 from devcluster.versions import GO_TOOLCHAIN, HELM_VERSION
 
 PACKAGE = "helm.sh/helm/v4/cmd/helm"
@@ -32,41 +27,20 @@ def module_dir() -> Path:
 
 
 def cache_key(module: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in module.iterdir() if p.suffix in {".go", ".mod", ".sum"}):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return f"helm-{HELM_VERSION}_{GO_TOOLCHAIN}_{digest.hexdigest()[:12]}"
+    return f"helm-{HELM_VERSION}_{GO_TOOLCHAIN}_{source_digest(module)}"
 
 
 def ensure_helm(progress: bool = True) -> Path:
     """The path of the cached `helm` binary, building it first if the cache lacks it."""
-    if shutil.which("go") is None:
-        raise BuildError("the Go toolchain is not installed: install Go to build helm")
     module = module_dir()
-    target = cache_base() / "helm" / cache_key(module)
-    binary = target / "helm"
-    if binary.is_file():
-        return binary
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with (target.parent / ".build.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # a concurrent builder finishes first; then we reuse its result
-        if binary.is_file():
-            return binary
-        staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
-        log = target.parent / f"{target.name}.build.log"
+
+    def build(staging: Path, log: Path) -> None:
         if progress:
             print(f"building helm {HELM_VERSION} from its Go module; log: {log}", file=sys.stderr, flush=True)
         version_flag = f"-X helm.sh/helm/v4/internal/version.version={HELM_VERSION}"
-        cmd = ["go", "build", "-trimpath", "-ldflags", f"-s -w {version_flag}", "-o", str(staging / "helm"), PACKAGE]
-        try:
-            with log.open("wb") as sink:
-                result = subprocess.run(cmd, cwd=module, env=go_env(), stdout=sink, stderr=subprocess.STDOUT)
-            if result.returncode != 0:
-                raise BuildError(f"go build of helm failed (exit {result.returncode}); see {log}")
-            staging.rename(target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return binary
+        go_build(module, ["-ldflags", f"-s -w {version_flag}", "-o", str(staging / "helm"), PACKAGE], log)
+
+    return build_once(cache_base() / "helm" / cache_key(module), ["helm"], build, what="helm") / "helm"
 
 
 if __name__ == "__main__":

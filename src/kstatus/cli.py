@@ -9,7 +9,7 @@ manifests, rules file), 3 on a cluster error.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,6 +27,9 @@ from kstatus.live.cli import (
     WaitFor,
 )
 from kubecore.cli import App, run_app
+
+if TYPE_CHECKING:
+    from kstatus.options import Options
 
 EXIT_CODES_HELP = "Exit codes: 0 {ok}, 1 {not_ok}, 2 usage error, 3 cluster error."
 
@@ -95,6 +98,23 @@ BudgetsOption = Annotated[
 ]
 
 
+def _options(
+    strict: bool, jobs: JobsMode, extended: bool, rules: str | None, pdb: PdbMode, endpoints: bool, budgets: bool
+) -> Options:
+    """The compute options of the flags `status` and `wait` share."""
+    from kstatus.status_command import options_from_flags
+
+    return options_from_flags(
+        strict=strict,
+        jobs=jobs.value,
+        extended=extended,
+        rules=rules,
+        pdb=pdb.value,
+        endpoints=endpoints,
+        budgets=budgets,
+    )
+
+
 @app.command(
     "status",
     epilog=EXIT_CODES_HELP.format(ok="every object is Current", not_ok="any object is not Current"),
@@ -120,18 +140,10 @@ def status_command(
 ) -> None:
     """Compute the status of the objects in manifests (offline), or in the cluster (TYPE/NAME, -l,
     --all, -A, or -f with --live)."""
-    from kstatus.status_command import options_from_flags, run_offline_status
+    from kstatus.status_command import run_offline_status
 
     chosen = Targets(tuple(targets or ()), tuple(filename or ()), selector, all_, all_namespaces)
-    options = options_from_flags(
-        strict=strict,
-        jobs=jobs.value,
-        extended=extended,
-        rules=rules,
-        pdb=pdb.value,
-        endpoints=endpoints,
-        budgets=budgets,
-    )
+    options = _options(strict, jobs, extended, rules, pdb, endpoints, budgets)
     if chosen.args or chosen.selecting or live:
         from kstatus.live.cli import run_live_status
 
@@ -175,17 +187,8 @@ def wait_command(
 ) -> None:
     """Wait until the objects (TYPE/NAME, -l, --all, -A or manifests) are Current, or deleted."""
     from kstatus.live.cli import run_wait
-    from kstatus.status_command import options_from_flags
 
-    options = options_from_flags(
-        strict=strict,
-        jobs=jobs.value,
-        extended=extended,
-        rules=rules,
-        pdb=pdb.value,
-        endpoints=endpoints,
-        budgets=budgets,
-    )
+    options = _options(strict, jobs, extended, rules, pdb, endpoints, budgets)
     code = run_wait(
         Targets(tuple(targets or ()), tuple(filename or ()), selector, all_, all_namespaces),
         ClusterFlags(kubeconfig, context, namespace),

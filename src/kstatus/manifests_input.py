@@ -1,8 +1,10 @@
 """Manifests in, object dicts out: files, directories or stdin, YAML or JSON, `List` kinds expanded.
 
 This is the input half of `kstatus status -f` and `kstatus wait -f`.  It reads files and stdin
-and nothing else.  Timestamps stay strings, as Go's `sigs.k8s.io/yaml` keeps them, and every
-problem is one `ManifestError` whose message names the source and the document.
+and nothing else.  Unquoted scalars mean what they mean to Go's `sigs.k8s.io/yaml`
+(`kubecore.go_yaml`): timestamps, `y` and `1:30` stay strings, `0o17` and `1e3` are numbers, and
+integral numbers are ints.  Every problem is one `ManifestError` whose message names the source and
+the document.
 """
 
 from __future__ import annotations
@@ -16,22 +18,22 @@ import orjson
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from kubecore.go_yaml import NUMBER_TAG, PLAIN_SCALAR_TAGS, DocumentError, GoLoader, json_key, json_number
+
 STDIN = "-"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 _RESOLVE_CACHE_LIMIT = 50_000
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ManifestError(ValueError):
     """Input that cannot be turned into objects; the message is one line a user can act on."""
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc]
-    """The libyaml safe loader, minus the implicit timestamp type (Go keeps timestamps as text),
-    and with a faster path for what manifests are made of.
+class _Loader(GoLoader):
+    """The libyaml loader with Go's scalar rules (`GoLoader`), and with a faster path for what
+    manifests are made of.
 
     PyYAML resolves every plain scalar with regular expressions and builds every collection through
     generators; for a 10,000-document file that dominates `kstatus status -f`.  Here plain scalar
@@ -49,11 +51,16 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
                 return _STR  # quoted
             tag = self._resolved.get(value)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(self._resolved) < _RESOLVE_CACHE_LIMIT:
                     self._resolved[value] = tag
             return tag
         return _SEQ if kind is SequenceNode else _MAP
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        """PyYAML's mappings (merge keys, tags) with keys as sigs.k8s.io/yaml gives them (`true`, `1`)."""
+        mapping = super().construct_mapping(node, deep)
+        return mapping if all(type(key) is str for key in mapping) else {json_key(k): v for k, v in mapping.items()}
 
     def construct_document(self, node: Any) -> Any:
         return self._build(node)
@@ -74,8 +81,10 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
                 if key_node.tag == _MERGE:
                     break
                 key = build(key_node)
-                if isinstance(key, (list, dict)):
-                    break
+                if type(key) is not str:
+                    if isinstance(key, (list, dict)):
+                        break
+                    key = json_key(key)
                 out[key] = build(value_node)
             else:
                 return out
@@ -85,14 +94,15 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         return self.construct_object(node, deep=True)
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-_SIMPLE_SCALARS = {
-    tag: _Loader.yaml_constructors[tag]
-    for tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:float")
-}
+def _construct_number(loader: _Loader, node: ScalarNode) -> Any:
+    """Go's reading of a number, integral ones as ints (what kstatus's Go rules see after JSON)."""
+    value = _GO_NUMBER(loader, node)
+    return json_number(value) if type(value) is float else value
+
+
+_GO_NUMBER = GoLoader.yaml_constructors[NUMBER_TAG]
+_Loader.add_constructor(NUMBER_TAG, _construct_number)
+_SIMPLE_SCALARS = {tag: _Loader.yaml_constructors[tag] for tag in PLAIN_SCALAR_TAGS}
 
 
 def read_objects(sources: Iterable[str]) -> list[dict[str, Any]]:
@@ -156,7 +166,7 @@ def _yaml_documents(text: str, name: str) -> list[Any]:
         mark = err.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise ManifestError(f"{name}: invalid YAML{where}: {err.problem}") from None
-    except yaml.YAMLError as err:
+    except (yaml.YAMLError, DocumentError) as err:
         raise ManifestError(f"{name}: invalid YAML: {err}") from None
 
 

@@ -15,6 +15,7 @@ from kstatus.fields import INT64_MAX, INT64_MIN, MISSING, NO_CONDITIONS, Conditi
 from kstatus.options import DEFAULT_OPTIONS, Options
 from kstatus.result import CURRENT, TERMINATING, ComputeError, Result, current, failed, in_progress
 from kstatus.rules_core import kind_of
+from kubecore.gvk import GroupVersionError, split_api_version
 
 TERMINATING_RESULT = Result(TERMINATING, "Resource scheduled for deletion", ())
 READY_RESULT = current("Resource is Ready")
@@ -127,12 +128,9 @@ def _is_deleting(value: object) -> bool:
 
 def _group_of(api_version: str) -> str:
     """The API group of an apiVersion, as `schema.ParseGroupVersion` reads it (cached)."""
-    slashes = api_version.count("/")
-    if slashes == 0:
-        group = ""
-    elif slashes == 1:
-        group = api_version.partition("/")[0]  # "/" and "" give the core group, as upstream
-    else:
+    try:
+        group = split_api_version(api_version)[0]
+    except GroupVersionError:
         group = _INVALID_GROUP  # upstream drops group and kind for an unparsable apiVersion
     if len(_GROUPS) < _GROUP_CACHE_LIMIT:
         _GROUPS[api_version] = group

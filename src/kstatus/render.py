@@ -17,6 +17,7 @@ import orjson
 import yaml
 
 from kstatus.offline import Record
+from kubecore.gvk import group_of
 
 OUTPUT_API_VERSION = "kstatus.resource-manager.dev/v1"
 OUTPUT_KIND = "StatusList"
@@ -58,14 +59,14 @@ def render(records: list[Record], output: str, stream: TextIO, **extra: Any) -> 
 
 def resource_name(record: Record) -> str:
     """kubectl's `-o name`: `deployment.apps/web`, `configmap/settings`."""
-    group = record["apiVersion"].rpartition("/")[0]
+    group = group_of(record["apiVersion"])
     kind = record["kind"].lower()
     return f"{kind}.{group}/{record['name']}" if group else f"{kind}/{record['name']}"
 
 
 def _wide(record: Record) -> Record:
     """The wide row: the kind qualified with its group, and the reason of the condition kstatus set."""
-    group = record["apiVersion"].rpartition("/")[0]
+    group = group_of(record["apiVersion"])
     kind = f"{record['kind']}.{group}" if group else record["kind"]
     reason = next((c["reason"] for c in record.get("conditions") or [] if c.get("reason")), "")
     return {**record, "kind": kind, "reason": reason}

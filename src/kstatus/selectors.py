@@ -76,8 +76,8 @@ def _expression(key: Any, operator: Any, values: Any) -> Matcher:
     raise SelectorError(f"spec.selector: {operator!r} is not a valid label selector operator")
 
 
-def labels_of(obj: dict[str, Any]) -> Labels:
-    """The object's labels ({} when absent or malformed)."""
+def labels_of(obj: Mapping[str, Any]) -> Labels:
+    """The object's labels ({} when absent or malformed); the controller reads labels with it too."""
     meta = obj.get("metadata")
     labels = meta.get("labels") if isinstance(meta, dict) else None
     return labels if isinstance(labels, dict) else {}

@@ -25,6 +25,7 @@ import yaml
 
 from kstatus.fields import as_go_string
 from kstatus.result import ComputeError, Result, current, failed, in_progress
+from kubecore.gvk import split_api_version
 
 EXPRESSION_KEYS = ("current", "inProgress", "failed")
 
@@ -91,7 +92,7 @@ def _compile_rule(item: object, where: str) -> tuple[tuple[str, str], Callable[[
         programs.append((name, expression, _compile(expression, f"{where}.{name}")))
     if not programs:
         raise RulesError(f"{where}: needs at least one of {', '.join(EXPRESSION_KEYS)}")
-    group = api_version.partition("/")[0] if "/" in api_version else ""
+    group = split_api_version(api_version)[0]  # checked above: at most one "/"
     return (group, kind), _evaluator(kind, programs)
 
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from kubecore.leaderelection import LeaderElector as LeaderElector
     from kubecore.mapping import ResourceInfo as ResourceInfo
     from kubecore.mapping import RESTMapper as RESTMapper
+    from kubecore.paths import ListOptions as ListOptions
     from kubecore.ratelimit import Backoff as Backoff
     from kubecore.ratelimit import BucketRateLimiter as BucketRateLimiter
     from kubecore.ratelimit import ItemExponentialRateLimiter as ItemExponentialRateLimiter
@@ -73,6 +74,7 @@ _EXPORTS = {
     "ItemExponentialRateLimiter": "kubecore.ratelimit",
     "KubeError": "kubecore.errors",
     "LeaderElector": "kubecore.leaderelection",
+    "ListOptions": "kubecore.paths",
     "MaxOfRateLimiter": "kubecore.ratelimit",
     "NoMatchError": "kubecore.errors",
     "NotFound": "kubecore.errors",
@@ -115,6 +117,7 @@ __all__ = [
     "ItemExponentialRateLimiter",
     "KubeError",
     "LeaderElector",
+    "ListOptions",
     "MaxOfRateLimiter",
     "NoMatchError",
     "NotFound",

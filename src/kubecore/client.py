@@ -15,7 +15,7 @@ import orjson
 from kubecore.config import ClusterConfig
 from kubecore.errors import Gone, KubeError, error_from_status
 from kubecore.mapping import ResourceInfo, RESTMapper
-from kubecore.paths import query, resource_path
+from kubecore.paths import EVERYTHING, ListOptions, query, resource_path
 from kubecore.transport import Transport
 
 Obj = dict[str, Any]
@@ -140,23 +140,13 @@ class Client:
         kind: str,
         *,
         namespace: str | None = None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
+        options: ListOptions = EVERYTHING,
         limit: int = 500,
-        metadata_only: bool = False,
     ) -> Obj:
         """All pages of a list as one List object; items get apiVersion/kind filled in."""
 
         def pages(page_size: int) -> AsyncIterator[Obj]:
-            return self.list_pages(
-                api_version,
-                kind,
-                namespace=namespace,
-                label_selector=label_selector,
-                field_selector=field_selector,
-                limit=page_size,
-                metadata_only=metadata_only,
-            )
+            return self.list_pages(api_version, kind, namespace=namespace, options=options, limit=page_size)
 
         return await collect_pages(pages, limit)
 
@@ -166,10 +156,8 @@ class Client:
         kind: str,
         *,
         namespace: str | None = None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
+        options: ListOptions = EVERYTHING,
         limit: int = 500,
-        metadata_only: bool = False,
     ) -> AsyncIterator[Obj]:
         """Each page of a list as it arrives, so a caller can trim or drop items before the next
         page is read (a cache of 10,000 objects then never holds all of them untrimmed at once).
@@ -180,10 +168,10 @@ class Client:
         """
         info = await self.resource(api_version, kind)
         path = resource_path(info, namespace=namespace)
-        accept = METADATA_LIST_ACCEPT if metadata_only else "application/json"
-        selectors = query(labelSelector=label_selector, fieldSelector=field_selector)
+        accept = METADATA_LIST_ACCEPT if options.metadata_only else "application/json"
+        selectors = options.selectors()
         item_api_version, item_kind = (
-            ("meta.k8s.io/v1", "PartialObjectMetadata") if metadata_only else (info.api_version, info.kind)
+            ("meta.k8s.io/v1", "PartialObjectMetadata") if options.metadata_only else (info.api_version, info.kind)
         )
         resource_version = ""
         cont: str | None = None
@@ -307,10 +295,8 @@ class Client:
         kind: str,
         *,
         namespace: str | None = None,
+        options: ListOptions = EVERYTHING,
         resource_version: str | None = None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        metadata_only: bool = False,
         allow_bookmarks: bool = True,
         timeout_seconds: int | None = None,
     ) -> AsyncIterator[Obj]:
@@ -321,15 +307,12 @@ class Client:
         """
         info = await self.resource(api_version, kind)
         path = resource_path(info, namespace=namespace)
-        params = query(
-            watch=True,
-            resourceVersion=resource_version or None,
-            labelSelector=label_selector,
-            fieldSelector=field_selector,
-            allowWatchBookmarks=allow_bookmarks or None,
-            timeoutSeconds=timeout_seconds,
-        )
-        accept = METADATA_ACCEPT if metadata_only else "application/json"
+        params = {
+            **query(watch=True, resourceVersion=resource_version or None),
+            **options.selectors(),
+            **query(allowWatchBookmarks=allow_bookmarks or None, timeoutSeconds=timeout_seconds),
+        }
+        accept = METADATA_ACCEPT if options.metadata_only else "application/json"
         async with self.transport.stream("GET", path, params=params, accept=accept) as lines:
             async for line in lines:
                 event: Obj = orjson.loads(line)

@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from kubecore.client import Client
+from kubecore.paths import EVERYTHING, ListOptions
 from kubecore.reflector import Reflector, Transform
 from kubecore.store import IndexFunc, Store, object_key
 
@@ -29,6 +30,17 @@ class _Handler:
     on_add: Callable[[Obj], None] | None
     on_update: Callable[[Obj, Obj], None] | None
     on_delete: Callable[[Obj], None] | None
+
+
+def drop_managed_fields(obj: Obj) -> Obj:
+    """Transform that drops ``metadata.managedFields`` before the cache keeps an object: they are up to
+    half of a typical object's memory and only field-ownership logic reads them. It runs on dicts fresh
+    from the decoder (each list page as it arrives, each watch event), so trimming in place touches
+    nobody else's data."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    return obj
 
 
 def _rv(obj: Obj) -> str | None:
@@ -46,9 +58,7 @@ class Informer:
         kind: str,
         *,
         namespace: str | None = None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        metadata_only: bool = False,
+        options: ListOptions = EVERYTHING,
         indexers: Mapping[str, IndexFunc] | None = None,
         on_error: Callable[[Exception], None] | None = None,
         transform: Transform | None = None,
@@ -60,9 +70,7 @@ class Informer:
             kind,
             self,
             namespace=namespace,
-            label_selector=label_selector,
-            field_selector=field_selector,
-            metadata_only=metadata_only,
+            options=options,
             on_error=on_error,
             transform=transform,
         )

@@ -8,11 +8,12 @@ restarting anything; concurrent misses share that refresh.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kubecore.errors import KubeError, NoMatchError
+from kubecore.gvk import GroupVersionError, group_of, join_api_version, split_api_version
 
 DISCOVERY_ACCEPT = ",".join(
     (
@@ -37,13 +38,31 @@ class ResourceInfo:
 
     @property
     def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
+        return join_api_version(self.group, self.version)
 
 
-def split_api_version(api_version: str) -> tuple[str, str]:
-    """ "apps/v1" → ("apps", "v1"); "v1" → ("", "v1")."""
-    group, _, version = api_version.rpartition("/")
-    return group, version
+def crd_scopes(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], bool]:
+    """(group, kind) → namespaced, from the CustomResourceDefinitions among manifests: the scope of a
+    kind discovery does not serve yet because its CRD is applied in the same batch.
+
+    Only a valid ``spec.scope`` (``Namespaced`` or ``Cluster``) answers; a CRD without one is rejected
+    by the API server, so it gives no answer here and each caller keeps its own default for kinds it
+    cannot place: kstatus assumes namespaced (as kubectl does), the controller treats the scope as
+    unknown (as GRM does for a kind the target does not serve)."""
+    out: dict[tuple[str, str], bool] = {}
+    for obj in objects:
+        if obj.get("kind") != "CustomResourceDefinition" or not isinstance(obj.get("apiVersion"), str):
+            continue
+        if group_of(obj["apiVersion"]) != "apiextensions.k8s.io":
+            continue
+        spec = obj.get("spec") or {}
+        group, kind, scope = spec.get("group"), (spec.get("names") or {}).get("kind"), spec.get("scope")
+        if group and kind and isinstance(group, str) and isinstance(kind, str) and scope in _SCOPES:
+            out[(group, kind)] = scope == "Namespaced"
+    return out
+
+
+_SCOPES = ("Namespaced", "Cluster")
 
 
 def parse_discovery(doc: dict[str, Any]) -> list[ResourceInfo]:
@@ -84,11 +103,9 @@ class _Index:
 
     def __init__(self, infos: list[ResourceInfo]) -> None:
         self.by_kind: dict[tuple[str, str, str], ResourceInfo] = {}
-        self.by_resource: dict[tuple[str, str, str], ResourceInfo] = {}
         self.preferred: dict[tuple[str, str], ResourceInfo] = {}
         for info in infos:
             self.by_kind.setdefault((info.group, info.version, info.kind), info)
-            self.by_resource.setdefault((info.group, info.version, info.resource), info)
             self.preferred.setdefault((info.group, info.kind), info)
 
 
@@ -102,12 +119,12 @@ class RESTMapper:
         self._lock = asyncio.Lock()
 
     async def resource_for(self, api_version: str, kind: str) -> ResourceInfo:
-        group, version = split_api_version(api_version)
+        """The resource serving a kind; an unparsable apiVersion (``a/b/c``) is a kind nobody serves."""
+        try:
+            group, version = split_api_version(api_version)
+        except GroupVersionError:
+            raise NoMatchError(api_version, kind) from None
         return await self._find(lambda ix: ix.by_kind.get((group, version, kind)), api_version, kind)
-
-    async def kind_for(self, api_version: str, resource: str) -> ResourceInfo:
-        group, version = split_api_version(api_version)
-        return await self._find(lambda ix: ix.by_resource.get((group, version, resource)), api_version, resource)
 
     async def preferred_version(self, group: str, kind: str) -> ResourceInfo:
         return await self._find(lambda ix: ix.preferred.get((group, kind)), f"{group}/*" if group else "*", kind)

@@ -7,6 +7,7 @@ One place that knows the URL layout (`/api/v1` for the core group, `/apis/<group
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from kubecore.mapping import ResourceInfo
@@ -53,6 +54,25 @@ def query(**params: str | int | bool | None) -> dict[str, str]:
             continue
         out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return out
+
+
+@dataclass(frozen=True)
+class ListOptions:
+    """Which objects a list or watch returns, and in what form: one value that the client's `list`,
+    `list_pages` and `watch`, the reflector and the informer pass on unchanged."""
+
+    label_selector: str | None = None
+    field_selector: str | None = None
+    metadata_only: bool = False
+    """`PartialObjectMetadata` instead of whole objects."""
+
+    def selectors(self) -> dict[str, str]:
+        """The selector query parameters."""
+        return query(labelSelector=self.label_selector, fieldSelector=self.field_selector)
+
+
+EVERYTHING = ListOptions()
+"""Whole objects, no selector."""
 
 
 def label_selector(labels: Mapping[str, str]) -> str:

@@ -24,6 +24,7 @@ import structlog
 
 from kubecore.client import collect_pages
 from kubecore.errors import Gone, KubeError
+from kubecore.paths import EVERYTHING, ListOptions
 from kubecore.ratelimit import Backoff
 
 if TYPE_CHECKING:
@@ -70,9 +71,7 @@ class Reflector:
         sink: ReflectorSink,
         *,
         namespace: str | None = None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        metadata_only: bool = False,
+        options: ListOptions = EVERYTHING,
         page_size: int = 500,
         on_error: Callable[[Exception], None] | None = None,
         transform: Transform | None = None,
@@ -82,9 +81,7 @@ class Reflector:
         self.kind = kind
         self.sink = sink
         self.namespace = namespace
-        self.label_selector = label_selector
-        self.field_selector = field_selector
-        self.metadata_only = metadata_only
+        self.options = options
         self.page_size = page_size
         self.on_error = on_error or _log_error
         self.transform = transform
@@ -122,13 +119,7 @@ class Reflector:
 
     def _pages(self, limit: int) -> AsyncIterator[Obj]:
         return self.client.list_pages(
-            self.api_version,
-            self.kind,
-            namespace=self.namespace,
-            label_selector=self.label_selector,
-            field_selector=self.field_selector,
-            limit=limit,
-            metadata_only=self.metadata_only,
+            self.api_version, self.kind, namespace=self.namespace, options=self.options, limit=limit
         )
 
     async def _watch(self) -> bool:
@@ -141,10 +132,8 @@ class Reflector:
                 self.api_version,
                 self.kind,
                 namespace=self.namespace,
+                options=self.options,
                 resource_version=self.last_resource_version,
-                label_selector=self.label_selector,
-                field_selector=self.field_selector,
-                metadata_only=self.metadata_only,
                 timeout_seconds=timeout,
             ):
                 events += 1

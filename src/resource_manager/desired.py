@@ -23,8 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
+from kstatus.selectors import labels_of
 from resource_manager.api import annotations as ann
-from resource_manager.api.annotations import annotations_of, labels_of, mapping
+from resource_manager.api.annotations import annotations_of, mapping
 from resource_manager.api.identity import DEFAULT_NAMESPACE, key_of, text
 from resource_manager.api.origin import origin_for
 from resource_manager.source.secret_data import Manifest

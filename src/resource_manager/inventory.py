@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from kubecore.gvk import group_of
 from resource_manager.api import annotations as ann
 from resource_manager.api.equivalences import Equivalences, equivalents
-from resource_manager.api.identity import group_of, key_of, object_key
+from resource_manager.api.identity import key_of, object_key
 from resource_manager.desired import DesiredObject
 
 Reference = Mapping[str, Any]

@@ -28,10 +28,11 @@ from typing import Any, Literal, NamedTuple
 
 import structlog
 
-from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
+from kubecore import Client, Conflict, KubeError, ListOptions, NoMatchError, NotFound
+from kubecore.gvk import group_of
 from resource_manager.api import annotations as ann
 from resource_manager.api.events import events_message
-from resource_manager.api.identity import display_name, group_of, key_of
+from resource_manager.api.identity import display_name, key_of
 from resource_manager.api.messages import deletion_failed_error, deletion_pending_error
 from resource_manager.api.origin import ownership_conflict
 from resource_manager.inventory import keep_on_prune
@@ -191,7 +192,10 @@ class Pruner:
         )
         try:
             events = await self.client.list(
-                "v1", "Event", namespace=ref.get("namespace"), field_selector=f"{selector},type=Warning"
+                "v1",
+                "Event",
+                namespace=ref.get("namespace"),
+                options=ListOptions(field_selector=f"{selector},type=Warning"),
             )
         except KubeError as exc:  # as GRM: the message goes without events, the log says why
             log.warning("could not read events", object=display_name(ref), error=error_text(exc))
@@ -206,7 +210,9 @@ class Pruner:
         match_labels = (spec.get("selector") or {}).get("matchLabels") or {}
         selector = ",".join(f"{k}={v}" for k, v in sorted(match_labels.items()))
         namespace = live["metadata"].get("namespace")
-        claims = await self.client.list("v1", "PersistentVolumeClaim", namespace=namespace, label_selector=selector)
+        claims = await self.client.list(
+            "v1", "PersistentVolumeClaim", namespace=namespace, options=ListOptions(label_selector=selector)
+        )
         for claim in claims["items"]:
             try:
                 await self.client.delete("v1", "PersistentVolumeClaim", claim["metadata"]["name"], namespace=namespace)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kstatus.manifests_input import ManifestError, decode, read_objects
+from kubecore.go_yaml import load_yaml_document
 
 DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
 
@@ -28,8 +29,8 @@ def test_yaml_scalars_keep_their_yaml_1_1_types() -> None:
 
 
 def test_anchors_and_merge_keys() -> None:
-    (obj,) = decode("kind: K\nbase: &b {x: 1}\nc:\n  <<: *b\n  y: 2\nd: *b\n", "f")
-    assert obj["c"] == {"x": 1, "y": 2} and obj["d"] == {"x": 1}
+    (obj,) = decode("kind: K\nbase: &b {x: 1}\nc:\n  <<: *b\n  z: 2\nd: *b\n", "f")
+    assert obj["c"] == {"x": 1, "z": 2} and obj["d"] == {"x": 1}
 
 
 def test_json_document_and_json_array() -> None:
@@ -91,3 +92,36 @@ def test_undecodable_file(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00kind")
     with pytest.raises(ManifestError, match=r"bin\.yaml: cannot read"):
         read_objects([str(path)])
+
+
+@pytest.mark.parametrize(
+    ("scalar", "expected"),
+    [
+        ("y", True),  # go-yaml v2 (PyYAML: a string)
+        ("N", False),
+        ("1:30", "1:30"),  # PyYAML: the sexagesimal int 90
+        ("0o17", 15),  # PyYAML: a string
+        ("017", 15),  # Go's leading-zero octal
+        ("1_000", 1000),
+        ("1e3", 1000),  # PyYAML: a string; sigs.k8s.io/yaml hands integral numbers on as ints
+        ("1.0", 1),
+        ("2.5e-1", 0.25),
+        ("0b101", 5),
+        ("'y'", "y"),
+    ],
+)
+def test_scalars_read_as_sigs_k8s_io_yaml_reads_them(scalar: str, expected: object) -> None:
+    (obj,) = decode(f"kind: K\nv: {scalar}\n", "f")
+    assert obj["v"] == expected and type(obj["v"]) is type(expected)
+
+
+def test_map_keys_become_strings_as_in_go() -> None:
+    (obj,) = decode("kind: K\nm: {y: a, 1: b, 2.5: c}\nmerged:\n  <<: {x: 1}\n  n: 2\n", "f")
+    assert obj["m"] == {"true": "a", "1": "b", "2.5": "c"}
+    assert obj["merged"] == {"x": 1, "false": 2}
+
+
+def test_manifests_and_secret_data_share_one_reading() -> None:
+    text = "kind: K\na: y\nb: 0o17\nc: 1e3\nd: 1:30\ne: 2024-01-01\n"
+    (obj,) = decode(text, "f")
+    assert obj == load_yaml_document(text.encode())

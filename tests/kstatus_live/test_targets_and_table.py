@@ -11,9 +11,10 @@ from kstatus.live.cli import parse_duration
 from kstatus.live.events import ResourceStatus
 from kstatus.live.ids import ObjectId
 from kstatus.live.table import duration, explain, summary
-from kstatus.live.targets import KindRef, TargetError, crd_scopes, split_target, type_aliases
+from kstatus.live.targets import KindRef, TargetError, split_target, type_aliases
 from kstatus.live.tracker import Outcome
 from kubecore.cli import UsageFailure
+from kubecore.mapping import crd_scopes
 
 DISCOVERY = [
     {

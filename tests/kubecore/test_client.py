@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 
 from devcluster import Cluster
-from kubecore import AlreadyExists, Client, Conflict, NoMatchError, NotFound, TooManyRequests, load_kubeconfig
+from kubecore import (
+    AlreadyExists,
+    Client,
+    Conflict,
+    ListOptions,
+    NoMatchError,
+    NotFound,
+    TooManyRequests,
+    load_kubeconfig,
+)
 from tests.kubecore.waiting import until
 
 pytestmark = pytest.mark.cluster
@@ -40,7 +49,9 @@ async def test_create_get_update_delete_roundtrip(client: Client, namespace: str
 async def test_list_follows_continue_tokens(client: Client, namespace: str) -> None:
     await asyncio.gather(*(client.create(configmap(f"cm-{i}"), namespace=namespace) for i in range(7)))
     before = client.transport.stats.count("GET")
-    listed = await client.list("v1", "ConfigMap", namespace=namespace, limit=2, label_selector=None)
+    listed = await client.list(
+        "v1", "ConfigMap", namespace=namespace, limit=2, options=ListOptions(label_selector=None)
+    )
     names = sorted(i["metadata"]["name"] for i in listed["items"] if i["metadata"]["name"].startswith("cm-"))
     assert names == [f"cm-{i}" for i in range(7)]
     assert client.transport.stats.count("GET") - before >= 4  # 7+ items at 2 per page
@@ -53,11 +64,15 @@ async def test_selectors_and_metadata_only_list(client: Client, namespace: str) 
     labelled["metadata"]["labels"] = {"pick": "me"}
     await client.create(labelled, namespace=namespace)
     await client.create(configmap("other"), namespace=namespace)
-    listed = await client.list("v1", "ConfigMap", namespace=namespace, label_selector="pick=me", metadata_only=True)
+    listed = await client.list(
+        "v1", "ConfigMap", namespace=namespace, options=ListOptions(label_selector="pick=me", metadata_only=True)
+    )
     assert [i["metadata"]["name"] for i in listed["items"]] == ["labelled"]
     assert listed["items"][0]["kind"] == "PartialObjectMetadata"
     assert "data" not in listed["items"][0]
-    by_field = await client.list("v1", "ConfigMap", namespace=namespace, field_selector="metadata.name=other")
+    by_field = await client.list(
+        "v1", "ConfigMap", namespace=namespace, options=ListOptions(field_selector="metadata.name=other")
+    )
     assert [i["metadata"]["name"] for i in by_field["items"]] == ["other"]
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from devcluster import Cluster
-from kubecore import Client, NoMatchError, load_kubeconfig
+from kubecore import Client, ListOptions, NoMatchError, load_kubeconfig
 from kubecore.client import collect_pages
-from kubecore.informer import Informer
+from kubecore.informer import Informer, drop_managed_fields
 from kubecore.store import object_key
 from tests.kubecore.tcpproxy import running_proxy
 from tests.kubecore.waiting import until
@@ -80,7 +80,11 @@ async def test_label_selector_and_metadata_only_informer(client: Client, namespa
     await client.create(configmap("picked", {"pick": "yes"}), namespace=namespace)
     await client.create(configmap("ignored"), namespace=namespace)
     async with Informer(
-        client, "v1", "ConfigMap", namespace=namespace, label_selector="pick=yes", metadata_only=True
+        client,
+        "v1",
+        "ConfigMap",
+        namespace=namespace,
+        options=ListOptions(label_selector="pick=yes", metadata_only=True),
     ) as informer:
         await informer.wait_synced()
         assert informer.store.keys() == [f"{namespace}/picked"]  # not kube-root-ca.crt, not "ignored"
@@ -185,7 +189,7 @@ async def test_watch_bookmarks_advance_past_events_we_do_not_see(client: Client,
     started later than that, so the timeout leaves room for a slow start on a loaded machine."""
     listed = await client.list("v1", "ConfigMap", namespace=namespace)
     watch = client.watch(
-        "v1", "ConfigMap", namespace=namespace, label_selector="kubecore-test=never",
+        "v1", "ConfigMap", namespace=namespace, options=ListOptions(label_selector="kubecore-test=never"),
         resource_version=listed["metadata"]["resourceVersion"], timeout_seconds=10,
     )  # fmt: skip
     collect = asyncio.create_task(anext_all(watch))
@@ -231,8 +235,7 @@ async def test_transform_reaches_store_and_handlers_page_by_page_and_after_a_rel
 
     def transform(obj: dict[str, Any]) -> dict[str, Any]:
         gets_at_call.append(client.transport.stats.count("GET"))
-        meta = obj["metadata"]
-        meta.pop("managedFields", None)
+        meta = drop_managed_fields(obj)["metadata"]
         meta["annotations"] = {**(meta.get("annotations") or {}), "transformed": "yes"}
         return obj
 

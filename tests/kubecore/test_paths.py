@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubecore.mapping import ResourceInfo, split_api_version
+from kubecore.gvk import split_api_version
+from kubecore.mapping import ResourceInfo
 from kubecore.paths import label_selector, query, resource_path
 
 CM = ResourceInfo("", "v1", "ConfigMap", "configmaps", namespaced=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from kubecore import Client, Informer, NotFound, load_kubeconfig
+from kubecore import Client, Informer, ListOptions, NotFound, load_kubeconfig
 from kubecore.ratelimit import RateLimiter
 from resource_manager.cmd.install import install_crds
 from resource_manager.controller.controller import Controller
@@ -129,7 +129,7 @@ async def condition_history(client: Client, namespace: str, name: str) -> AsyncI
             if (c["type"], c["status"], c["reason"]) not in seen:
                 seen.append((c["type"], c["status"], c["reason"]))
 
-    informer = Informer(client, *MR, namespace=namespace, field_selector=f"metadata.name={name}")
+    informer = Informer(client, *MR, namespace=namespace, options=ListOptions(field_selector=f"metadata.name={name}"))
     informer.add_handler(on_add=record, on_update=lambda _, new: record(new))
     async with informer:
         await informer.wait_synced()

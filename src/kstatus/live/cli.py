@@ -8,7 +8,6 @@ arguments or manifests exit 2, no kubeconfig, an unreachable or refusing cluster
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from kubecore.cli import CLUSTER_ERROR, NOT_REACHED, OK, NotReached, UsageFailure
+from kubecore.durations import parse_go_duration
 
 if TYPE_CHECKING:
     from kstatus.live.ids import ObjectId
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from kubecore import Client
 
 EXIT_CODES = {"reached": OK, "failed": NOT_REACHED, "timed out": NOT_REACHED, "error": CLUSTER_ERROR}
-_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s)")
 
 
 class WaitFor(StrEnum):
@@ -105,11 +104,10 @@ class Targets:
 
 def parse_duration(text: str) -> float:
     """Seconds of a Go duration ("5m", "1m30s", "90s", "1.5h"); a usage error otherwise."""
-    parts = _DURATION.findall(text)
-    if not text or "".join(number + unit for number, unit in parts) != text:
-        raise UsageFailure(f"invalid duration {text!r}: use a Go duration such as 30s, 5m or 1h30m")
-    scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-    seconds = sum(float(number) * scale[unit] for number, unit in parts)
+    try:
+        seconds = parse_go_duration(text)
+    except ValueError:
+        raise UsageFailure(f"invalid duration {text!r}: use a Go duration such as 30s, 5m or 1h30m") from None
     if seconds <= 0:
         raise UsageFailure(f"invalid duration {text!r}: the timeout must be positive")
     return seconds

@@ -25,6 +25,7 @@ from kstatus.live.kinds import not_served, scope_problem, served
 from kstatus.live.resolve import GroupKind, read_kinds, resolve
 from kstatus.options import DEFAULT_OPTIONS
 from kubecore import Client, KubeError, NotFound, ResourceInfo
+from kubecore.gvk import join_api_version
 
 Obj = dict[str, Any]
 FAILURES = (KubeError, aiohttp.ClientError, TimeoutError)
@@ -102,7 +103,7 @@ async def _children(client: Client, parents: Iterable[ObjectId], options: Option
     out = _Children(options)
 
     async def list_one(kind: GroupKind, namespace: str) -> None:
-        api_version = f"{kind[0]}/v1" if kind[0] else "v1"
+        api_version = join_api_version(kind[0], "v1")
         try:
             listed = await client.list(api_version, kind[1], namespace=namespace)
             out.items[(kind, namespace)] = listed["items"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from kubecore.gvk import group_of
+
 
 class IdError(ValueError):
     """A manifest or argument that does not name an object (missing kind, name, ...)."""
@@ -37,11 +39,6 @@ class ObjectId(NamedTuple):
 
 # Groups whose kinds everybody knows: their ids print without the group, like kubectl does.
 _WELL_KNOWN = frozenset({"apps", "batch", "policy", "autoscaling", "networking.k8s.io", "apiextensions.k8s.io"})
-
-
-def group_of(api_version: str) -> str:
-    """ "apps/v1" → "apps"; "v1" → "" (the core group)."""
-    return api_version.rpartition("/")[0]
 
 
 def id_of(obj: dict[str, Any], default_namespace: str = "") -> ObjectId:

@@ -12,6 +12,7 @@ from typing import Any
 from kstatus import ComputeError, Options, Status, compute
 from kstatus.live.events import ResourceStatus
 from kstatus.live.tracker import Outcome, Tracker
+from kubecore.durations import format_go_duration
 
 HEADERS = ("RESOURCE", "STATUS", "MESSAGE", "FOR")
 SHOWN_PENDING = 5
@@ -19,13 +20,8 @@ DEFAULT_OPTIONS = Options()  # objects named in a timed-out summary
 
 
 def duration(seconds: float) -> str:
-    """Like Go's Duration.String, rounded for people: 4.2s, 1m5s, 2h0m3s."""
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes}m{secs}s" if hours else f"{minutes}m{secs}s"
+    """Go's Duration.String, rounded for people: tenths below a minute (4.2s), else whole seconds (1m5s)."""
+    return f"{seconds:.1f}s" if seconds < 60 else format_go_duration(int(seconds))
 
 
 def explain(status: ResourceStatus) -> str:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from kstatus.live.ids import IdError, ObjectId, group_of, id_of
+from kstatus.live.ids import IdError, ObjectId, id_of
 from kstatus.live.kinds import served
-from kubecore import Client
-from kubecore.mapping import DISCOVERY_ACCEPT
+from kubecore import Client, ListOptions
+from kubecore.mapping import DISCOVERY_ACCEPT, crd_scopes
 
 GroupKind = tuple[str, str]
 
@@ -97,28 +97,12 @@ async def selected_ids(
             info.api_version,
             ref.kind,
             namespace=namespace if ref.namespaced else None,
-            label_selector=selector,
-            metadata_only=True,
+            options=ListOptions(label_selector=selector, metadata_only=True),
         )
         for item in listing["items"]:
             meta = item["metadata"]
             ids.append(ObjectId(ref.group, ref.kind, meta.get("namespace") or "", meta["name"]))
     return ids
-
-
-def crd_scopes(objects: Iterable[dict[str, Any]]) -> dict[GroupKind, bool]:
-    """(group, kind) → namespaced, for the CRDs among the manifests."""
-    out: dict[GroupKind, bool] = {}
-    for obj in objects:
-        if (
-            obj.get("kind") == "CustomResourceDefinition"
-            and group_of(str(obj.get("apiVersion"))) == "apiextensions.k8s.io"
-        ):
-            spec = obj.get("spec") or {}
-            kind = (spec.get("names") or {}).get("kind")
-            if isinstance(spec.get("group"), str) and isinstance(kind, str):
-                out[(spec["group"], kind)] = spec.get("scope") != "Cluster"
-    return out
 
 
 async def manifest_ids(client: Client, objects: Sequence[dict[str, Any]], namespace: str) -> list[ObjectId]:

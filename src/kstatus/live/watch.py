@@ -35,8 +35,8 @@ from kstatus.live.resolve import BUDGET, ENDPOINT_SLICE, GroupKind, read_kinds, 
 from kstatus.options import DEFAULT_OPTIONS
 from kstatus.related import SERVICE_NAME_LABEL
 from kstatus.selectors import Labels, Matcher, SelectorError, index_value, label_index, labels_of, selector_of
-from kubecore import Client, Forbidden, NoMatchError, NotFound, ResourceInfo, Unauthorized
-from kubecore.informer import Informer
+from kubecore import Client, Forbidden, ListOptions, NoMatchError, NotFound, ResourceInfo, Unauthorized
+from kubecore.informer import Informer, drop_managed_fields
 
 Obj = dict[str, Any]
 SourceKey = tuple[GroupKind, str]  # (kind, namespace of the ids it serves, or ALL)
@@ -45,17 +45,6 @@ CLUSTER_WIDE_FROM = 10
 LABELS = "labels"
 DISCOVERY_TRIES = 100
 RECHECK_SLACK = 0.05  # seconds after the schedule window, so the clock has surely passed it
-
-
-def _slim(obj: Obj) -> Obj:
-    """Drop `metadata.managedFields` before the cache keeps an object: no status rule reads them, and
-    they are up to half of a typical object's memory (see docs/performance.md, "kstatus (live)").
-    As an informer transform it runs on each list page as it arrives, on dicts fresh from the
-    decoder, so trimming in place touches nobody else's data."""
-    meta = obj.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("managedFields", None)
-    return obj
 
 
 class _Stop(Exception):
@@ -156,10 +145,10 @@ class StatusWatcher:
             info.api_version,
             info.kind,
             namespace=ns if info.namespaced and ns != ALL else None,
-            field_selector=f"metadata.name={name}" if name else None,
+            options=ListOptions(field_selector=f"metadata.name={name}" if name else None),
             indexers={LABELS: label_index} if (info.group, info.kind) in self._readers else None,
             on_error=lambda exc: self._failed(key, exc),
-            transform=_slim,
+            transform=drop_managed_fields,  # no status rule reads them (docs/performance.md)
         )
         source = _Source(key, info, informer)
         informer.add_handler(

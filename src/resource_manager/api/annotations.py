@@ -7,10 +7,12 @@ states which rule it follows and where the value is read from (desired manifest,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+
+from kstatus.selectors import labels_of
+from kubecore import durations
 
 PREFIX = "resources.gardener.cloud/"
 MODE = PREFIX + "mode"
@@ -54,11 +56,6 @@ def mapping(value: object) -> Mapping[str, Any]:
 def annotations_of(obj: Mapping[str, Any]) -> Mapping[str, str]:
     """``metadata.annotations`` of a raw object, empty if absent."""
     return mapping(mapping(obj.get("metadata")).get("annotations"))
-
-
-def labels_of(obj: Mapping[str, Any]) -> Mapping[str, str]:
-    """``metadata.labels`` of a raw object, empty if absent."""
-    return mapping(mapping(obj.get("metadata")).get("labels"))
 
 
 def parse_bool(value: str | None) -> bool:
@@ -139,41 +136,12 @@ def deletion_propagation(annotations: Mapping[str, str]) -> str | None:
     return value
 
 
-_GO_DURATION_UNITS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "\u00b5s": 1e-6,
-    "\u03bcs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-_DURATION_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
-
-
 def parse_go_duration(text: str) -> timedelta:
     """Go's ``time.ParseDuration`` (``1h30m``, ``1.5s``, ``-2m``, ``0``), with Go's error texts."""
-    rest = text[1:] if text[:1] in ("+", "-") else text
-    sign = -1.0 if text.startswith("-") else 1.0
-    if rest == "0":
-        return timedelta(0)
-    if not rest:
-        raise AnnotationError(f'time: invalid duration "{text}"')
-    seconds = 0.0
-    while rest:
-        match = _DURATION_PART.match(rest)
-        assert match is not None  # the pattern matches the empty string
-        whole, fraction, unit = match.groups()
-        if not whole and not fraction:
-            raise AnnotationError(f'time: invalid duration "{text}"')
-        if not unit:
-            raise AnnotationError(f'time: missing unit in duration "{text}"')
-        if unit not in _GO_DURATION_UNITS:
-            raise AnnotationError(f'time: unknown unit "{unit}" in duration "{text}"')
-        seconds += float(f"{whole or 0}.{fraction or 0}") * _GO_DURATION_UNITS[unit]
-        rest = rest[match.end() :]
-    return timedelta(seconds=sign * seconds)
+    try:
+        return timedelta(seconds=durations.parse_go_duration(text))
+    except ValueError as exc:
+        raise AnnotationError(str(exc)) from None
 
 
 def finalize_deletion_after(live: Mapping[str, Any]) -> timedelta | None:

@@ -13,37 +13,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from kubecore.durations import human_duration
+
 EVENT_LIMIT = 5
-
-
-def _pair(big: int, big_unit: str, small: int, small_unit: str) -> str:
-    """``2m1s`` style, dropping a zero second part (``2m``)."""
-    return f"{big}{big_unit}{small}{small_unit}" if small else f"{big}{big_unit}"
-
-
-def human_duration(seconds: float) -> str:
-    """apimachinery's ``duration.HumanDuration`` (what ``kubectl get`` shows as AGE)."""
-    whole = int(seconds)
-    if whole < -1:
-        return "<invalid>"
-    if whole < 120:
-        return f"{max(whole, 0)}s"
-    minutes, hours, days = whole // 60, whole // 3600, whole // 86400
-    if minutes < 10:
-        return _pair(minutes, "m", whole % 60, "s")
-    if minutes < 180:
-        return f"{minutes}m"
-    if hours < 8:
-        return _pair(hours, "h", minutes % 60, "m")
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        return _pair(days, "d", hours % 24, "h")
-    if hours < 24 * 365 * 2:
-        return f"{days}d"
-    if hours < 24 * 365 * 8:
-        return _pair(days // 365, "y", days % 365, "d")
-    return f"{days // 365}y"
 
 
 def _parse(stamp: str | None) -> datetime | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kubecore.gvk import group_of
+
 DEFAULT_NAMESPACE = "default"
 
 
@@ -24,12 +26,6 @@ def _fields(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
     metadata = obj.get("metadata")
     source = metadata if isinstance(metadata, Mapping) else obj
     return text(obj.get("apiVersion")), text(obj.get("kind")), text(source.get("namespace")), text(source.get("name"))
-
-
-def group_of(api_version: str) -> str:
-    """The API group of an ``apiVersion`` (``"v1"`` → core group ``""``)."""
-    group, _, version = api_version.rpartition("/")
-    return group if version else ""
 
 
 def object_key(group_or_api_version: str, kind: str, namespace: str, name: str) -> str:

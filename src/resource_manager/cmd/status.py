@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from resource_manager.api.events import human_duration
+from kubecore.durations import human_duration
 
 if TYPE_CHECKING:
     from kubecore import Client

@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 import structlog
 
-from kubecore import Client, KubeError, NoMatchError, NotFound
+from kubecore import Client, KubeError, ListOptions, NoMatchError, NotFound
 from resource_manager.api.references import LABEL, Ref, references
 
 log = structlog.get_logger("resource_manager.controller.garbage_collector")
@@ -83,14 +83,16 @@ class GarbageCollector:
         """One pass; returns what it deleted."""
         candidates: list[tuple[str, Mapping[str, Any]]] = []
         for api_version, kind, short in CANDIDATES:
-            listed = await self.client.list(api_version, kind, label_selector=f"{LABEL}=true", metadata_only=True)
+            listed = await self.client.list(
+                api_version, kind, options=ListOptions(label_selector=f"{LABEL}=true", metadata_only=True)
+            )
             candidates += [(short, item) for item in listed["items"]]
         if not candidates:
             return []
         in_use: set[Ref] = set()
         for api_version, kind in REFERRERS:
             try:
-                listed = await self.client.list(api_version, kind, metadata_only=True)
+                listed = await self.client.list(api_version, kind, options=ListOptions(metadata_only=True))
             except (NoMatchError, NotFound):  # the cluster does not serve this kind
                 continue
             for item in listed["items"]:

@@ -31,6 +31,8 @@ from typing import Any, NamedTuple
 import structlog
 
 from kubecore import Client, Conflict, KubeError, NoMatchError, NotFound
+from kubecore.gvk import group_of
+from kubecore.mapping import crd_scopes
 from resource_manager.api import annotations as ann
 from resource_manager.api import classes
 from resource_manager.api import conditions as cond
@@ -342,7 +344,7 @@ class Reconciler:
         A kind the target does not serve yet but whose CRD is among the manifests takes the CRD's scope.
         """
         kinds = {(m.obj.get("apiVersion") or "", m.obj.get("kind") or "") for m in manifests}
-        crd_scopes = _crd_scopes(m.obj for m in manifests)
+        scopes_of_crds = crd_scopes(m.obj for m in manifests)
         scopes: dict[tuple[str, str], bool | None] = {}
         for api_version, kind in kinds:
             if not api_version or not kind:
@@ -350,7 +352,7 @@ class Reconciler:
             try:
                 scopes[(api_version, kind)] = (await self.target.resource(api_version, kind)).namespaced
             except (NoMatchError, KubeError):
-                scopes[(api_version, kind)] = crd_scopes.get((api_version.rpartition("/")[0], kind))
+                scopes[(api_version, kind)] = scopes_of_crds.get((group_of(api_version), kind))
         return lambda api_version, kind: scopes.get((api_version, kind))
 
     async def _owned_by_others(
@@ -490,16 +492,3 @@ def _origin(mr: Mapping[str, Any], cluster_id: str) -> str:
 
 def _without(references: Iterable[Mapping[str, Any]], keys: set[str]) -> list[Mapping[str, Any]]:
     return [r for r in references if key_of(r) not in keys]
-
-
-def _crd_scopes(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], bool]:
-    """``(group, kind)`` → namespaced, from CustomResourceDefinition manifests."""
-    scopes: dict[tuple[str, str], bool] = {}
-    for obj in objects:
-        if obj.get("kind") != "CustomResourceDefinition":
-            continue
-        spec = obj.get("spec") or {}
-        kind = (spec.get("names") or {}).get("kind")
-        if spec.get("group") and kind:
-            scopes[(spec["group"], kind)] = spec.get("scope") == "Namespaced"
-    return scopes

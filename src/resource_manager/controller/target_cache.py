@@ -20,6 +20,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
+from kstatus.selectors import labels_of
 from kubecore import Client, KubeError, NoMatchError, NotFound
 from resource_manager.api import annotations as ann
 from resource_manager.controller.drift_events import Router
@@ -263,7 +264,7 @@ class TargetCache:
             return
         self.applied.remember(rk, intent, plan.body, result, owner, full=not metadata_only(rk[:2]))
         _, cached = self.watches.cached(rk[:2], rk[2])
-        echoes = ann.labels_of(result).get(ann.MANAGED_BY) == self.managed_by and self.watches.watching(rk[:2])
+        echoes = labels_of(result).get(ann.MANAGED_BY) == self.managed_by and self.watches.watching(rk[:2])
         if echoes and (cached is None or not not_older(resource_version(cached), resource_version(result))):
             self.applied.result_not_delivered(rk, result)
         if cached is not None and self.router.lost(rk, cached):  # changed by someone else meanwhile

@@ -26,10 +26,10 @@ from typing import Any
 
 import structlog
 
-from kubecore import Client, Forbidden, KubeError, NoMatchError
+from kubecore import Client, Forbidden, KubeError, ListOptions, NoMatchError
+from kubecore.gvk import group_of
 from kubecore.informer import Informer
 from kubecore.store import namespace_index
-from resource_manager.api.identity import group_of
 from resource_manager.controller.keys import MRKey, TypeKey
 from resource_manager.ssa.fields import FieldsSummary, summarise
 
@@ -245,8 +245,9 @@ class Watches:
                 api_version,
                 name,
                 namespace=namespace,
-                label_selector=None if type_key == SCALERS else self.selector,
-                metadata_only=only_metadata,
+                options=ListOptions(
+                    label_selector=None if type_key == SCALERS else self.selector, metadata_only=only_metadata
+                ),
                 indexers=indexers,
                 on_error=_stop_on_permanent_error,
                 transform=lambda obj: self._summarised(obj, type_key, only_metadata),

@@ -31,10 +31,10 @@ from typing import Any, NamedTuple
 from kstatus import ComputeError, Options, Status, compute
 from kstatus.live.events import ResourceStatus
 from kstatus.live.resolve import Lookup, resolve
+from kubecore.gvk import group_of
 from resource_manager.api import conditions as cond
 from resource_manager.api import messages as msg
 from resource_manager.api.annotations import skip_health_check
-from resource_manager.api.identity import group_of
 from resource_manager.health.checks import MalformedStatus, check_health
 
 Obj = dict[str, Any]

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubecore.durations import format_go_duration, parse_go_duration
 from resource_manager.api import annotations as ann
 from resource_manager.api import classes
 from resource_manager.manager.sharding import Shard, parse_shard
@@ -29,8 +30,7 @@ KIND = "ResourceManagerConfiguration"
 LOG_LEVELS = ("debug", "info", "error")
 LOG_FORMATS = ("json", "text")
 
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_BARE_SECONDS = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)")
 
 
 class ConfigError(ValueError):
@@ -44,41 +44,20 @@ class ConfigError(ValueError):
 
 
 def parse_duration(value: Any) -> float:
-    """Seconds of a Go/Kubernetes duration (``500ms``, ``1m``, ``1h30m``); a bare number means seconds.
-
-    Go's ``time.ParseDuration`` grammar: an optional sign, then number+unit pairs; ``0`` alone is zero."""
+    """Seconds of a Go/Kubernetes duration (``500ms``, ``1m``, ``1h30m``); a bare number means seconds."""
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a duration")
     if isinstance(value, int | float):
         seconds = float(value)
     else:
         text = str(value).strip()
-        sign, body = (-1.0, text[1:]) if text.startswith("-") else (1.0, text.removeprefix("+"))
-        if re.fullmatch(r"\d+(\.\d*)?|\.\d+", body):
-            seconds = float(body)
-        elif body and re.fullmatch(f"(?:{_PART.pattern})+", body):
-            seconds = sum(float(number) * _UNITS[unit] for number, unit in _PART.findall(body))
-        else:
-            raise ValueError(f"{text!r} is not a duration")
-        seconds *= sign
+        try:
+            seconds = float(text) if _BARE_SECONDS.fullmatch(text) else parse_go_duration(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a duration") from None
     if not math.isfinite(seconds):
         raise ValueError(f"{value!r} is not a duration")
     return seconds
-
-
-def format_duration(seconds: float) -> str:
-    """Go's ``Duration.String`` for whole milliseconds and up (``1h30m0s``, ``1.5s``, ``500ms``)."""
-    if seconds == 0:
-        return "0s"
-    sign = "-" if seconds < 0 else ""
-    millis = round(abs(seconds) * 1000)
-    if millis < 1000:
-        return f"{sign}{millis}ms"
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs = f"{rest / 1000:.3f}".rstrip("0").rstrip(".")
-    text = f"{hours}h{minutes}m" if hours else (f"{minutes}m" if minutes else "")
-    return f"{sign}{text}{secs}s"
 
 
 @dataclass(frozen=True)
@@ -280,7 +259,9 @@ class _Reader:
         except ValueError:
             raise ConfigError(path, f"{value!r} is not a duration; write it like 500ms, 10s, 1m or 1h30m") from None
         if seconds < minimum:
-            raise ConfigError(path, f"{format_duration(seconds)} is too short; use at least {format_duration(minimum)}")
+            raise ConfigError(
+                path, f"{format_go_duration(seconds)} is too short; use at least {format_go_duration(minimum)}"
+            )
         return seconds
 
     def strings(self, path: str, what: str) -> tuple[str, ...]:

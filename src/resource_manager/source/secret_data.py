@@ -12,7 +12,7 @@ non-blank byte (within 1024 bytes) is ``{`` is a JSON stream, otherwise multi-do
 Limits (our addition; GRM has none): a few hundred bytes of Brotli can expand to gigabytes, and a small
 document can hold millions of values. Decoding one ManagedResource stops at
 :data:`MAX_DECOMPRESSED_BYTES` of decompressed data (compressed keys are stream-decompressed and never
-materialised past it), :data:`MAX_DOCUMENTS` documents, and the value limits of :mod:`go_yaml`. Each
+materialised past it), :data:`MAX_DOCUMENTS` documents, and the value limits of :mod:`kubecore.go_yaml`. Each
 excess becomes a :class:`DecodingError` like any other bad document, so nothing is pruned meanwhile.
 """
 
@@ -23,7 +23,7 @@ import binascii
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-from resource_manager import go_yaml
+from kubecore import go_yaml
 from resource_manager.source.decompress import CorruptData, TooLarge, compression_of, decompress
 
 DECODING_FAILED = "DecodingFailed"

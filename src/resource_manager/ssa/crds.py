@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from resource_manager.api.identity import group_of
+from kubecore.gvk import group_of
 
 
 def crd_index(objects: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], str]:

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from kubecore import Client
+from kubecore import Client, ListOptions
 
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
 CRD_KIND = "CustomResourceDefinition"
@@ -38,7 +38,7 @@ async def wait_established(client: Client, name: str, *, within: float = 30.0) -
                 stream = client.watch(
                     CRD_API_VERSION,
                     CRD_KIND,
-                    field_selector=f"metadata.name={name}",
+                    options=ListOptions(field_selector=f"metadata.name={name}"),
                     resource_version=last["metadata"]["resourceVersion"],
                     timeout_seconds=int(within) + 1,
                 )

@@ -40,9 +40,11 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from kstatus.selectors import labels_of
+from kubecore.gvk import group_of
 from resource_manager.api import annotations as ann
 from resource_manager.api.equivalences import Equivalences, equivalents
-from resource_manager.api.identity import group_of, key_of, object_key
+from resource_manager.api.identity import key_of, object_key
 
 _SERVER_METADATA = (
     "resourceVersion",
@@ -81,7 +83,7 @@ class ApplyPlan(NamedTuple):
         """The JSON merge patch deleting the listed keys that are still on ``applied`` (the object after
         the apply), or ``None`` when there is nothing left to remove (then no request is needed)."""
         metadata: dict[str, Any] = {}
-        labels = [key for key in self.remove_labels if key in ann.labels_of(applied)]
+        labels = [key for key in self.remove_labels if key in labels_of(applied)]
         annotations = [key for key in self.remove_annotations if key in ann.annotations_of(applied)]
         if labels:
             metadata["labels"] = dict.fromkeys(labels)
@@ -142,7 +144,7 @@ def is_horizontally_scaled(obj: Mapping[str, Any], target_keys: set[str], equiva
 
 
 def _labels(obj: Mapping[str, Any] | None) -> Mapping[str, str]:
-    return ann.labels_of(obj) if obj is not None else {}
+    return labels_of(obj) if obj is not None else {}
 
 
 def _base_body(desired: Mapping[str, Any], live: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resource_manager.api.events import events_message, human_duration
+from kubecore.durations import human_duration
+from resource_manager.api.events import events_message
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from kubecore.gvk import group_of
 from resource_manager.api import annotations as a
 from resource_manager.api.equivalences import build_equivalences, equivalents
-from resource_manager.api.identity import display_name, group_of, key_of, object_key
+from resource_manager.api.identity import display_name, key_of, object_key
 from resource_manager.api.origin import (
     Origin,
     OriginError,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from devcluster import Cluster
+from kubecore import ListOptions
 from resource_manager.controller.reconciler import Settings
 from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import running_controller
@@ -72,12 +73,16 @@ async def test_example_nginx_labels_reach_deployment_replicasets_and_pods(
         assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.7.9"
 
         async def pods_running() -> bool:
-            pods = await ctl.client.list("v1", "Pod", namespace="default", label_selector="app=nginx,foo=bar")
+            pods = await ctl.client.list(
+                "v1", "Pod", namespace="default", options=ListOptions(label_selector="app=nginx,foo=bar")
+            )
             running = [p for p in pods["items"] if p["status"].get("phase") == "Running"]
             return len(running) == 2
 
         await until("2 nginx pods labelled foo=bar running", pods_running, 60)
-        replica_sets = await ctl.client.list("apps/v1", "ReplicaSet", namespace="default", label_selector="app=nginx")
+        replica_sets = await ctl.client.list(
+            "apps/v1", "ReplicaSet", namespace="default", options=ListOptions(label_selector="app=nginx")
+        )
         assert replica_sets["items"]
         assert all(rs["metadata"]["labels"]["foo"] == "bar" for rs in replica_sets["items"])
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from devcluster import Cluster
-from kubecore import Client
+from kubecore import Client, ListOptions
 from kubecore.informer import Informer
 from resource_manager.controller.reconciler import Settings
 from tests.kubecore.waiting import until
@@ -70,7 +70,7 @@ async def deletions(client: Client, namespace: str, child: str) -> AsyncIterator
         Informer(client, "v1", "Service", namespace=namespace),
         Informer(client, "apps/v1", "Deployment", namespace=namespace),
     ]
-    namespaces = Informer(client, "v1", "Namespace", field_selector=f"metadata.name={child}")
+    namespaces = Informer(client, "v1", "Namespace", options=ListOptions(field_selector=f"metadata.name={child}"))
     for informer in informers:
         informer.add_handler(on_delete=deleted)
     namespaces.add_handler(
@@ -187,7 +187,10 @@ async def test_killed_mid_apply_leaves_nothing_untracked_and_converges(cluster: 
 
         async def some_created() -> bool:
             listed = await client.list(
-                "v1", "ConfigMap", namespace=namespace, label_selector="resources.gardener.cloud/managed-by"
+                "v1",
+                "ConfigMap",
+                namespace=namespace,
+                options=ListOptions(label_selector="resources.gardener.cloud/managed-by"),
             )
             return len(listed["items"]) >= 20
 

@@ -10,6 +10,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kubecore.durations import format_go_duration as format_duration
 from resource_manager.manager.configuration import (
     API_VERSION,
     KIND,
@@ -19,7 +20,6 @@ from resource_manager.manager.configuration import (
     Endpoint,
     LeaderElection,
     build,
-    format_duration,
     parse_address,
     parse_duration,
 )

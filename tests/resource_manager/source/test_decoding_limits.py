@@ -21,7 +21,7 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resource_manager import go_yaml
+from kubecore import go_yaml
 from resource_manager.source import decompress as dz
 from resource_manager.source.secret_data import (
     MAX_DECOMPRESSED_BYTES,

@@ -13,7 +13,7 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resource_manager.go_yaml import DocumentError, load_yaml_document
+from kubecore.go_yaml import DocumentError, load_yaml_document
 from resource_manager.source.secret_data import (
     DecodingError,
     Manifest,

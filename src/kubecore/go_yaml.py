@@ -1,7 +1,8 @@
-"""Parse one YAML or JSON document the way GRM's Go decoder does (sigs.k8s.io/yaml over go-yaml v2).
+"""Parse YAML the way Kubernetes' Go tools do (sigs.k8s.io/yaml over go-yaml v2).
 
-Why: manifests in ManagedResource Secrets were written for the Go Gardener Resource Manager. PyYAML's
-YAML 1.1 resolver differs from go-yaml v2 in ways that change the objects we would apply:
+Why: manifests in ManagedResource Secrets were written for the Go Gardener Resource Manager, and the
+manifests kstatus reads (``-f``) for Go's kstatus and kubectl. PyYAML's YAML 1.1 resolver differs from
+go-yaml v2 in ways that change the objects we would apply or judge:
 
 * go-yaml reads ``y``/``Y``/``n``/``N`` as booleans (PyYAML: strings);
 * PyYAML reads ``2024-01-01`` as a date and ``1:30`` as the sexagesimal int 90 (go-yaml: strings);
@@ -11,7 +12,8 @@ YAML 1.1 resolver differs from go-yaml v2 in ways that change the objects we wou
   integers ``1`` / ``1000`` and ``.inf`` / ``.nan`` are errors; map keys become strings
   (``true``, ``1``).
 
-We use PyYAML's C parser (``yaml.CSafeLoader``) for speed and only swap the scalar resolver. Duplicate
+We use PyYAML's C parser (``yaml.CSafeLoader``) for speed and only swap the scalar resolver
+(:class:`GoLoader`, which kstatus's manifest reader builds on). Duplicate
 keys keep the last value in both implementations. Deliberate deviation: integers beyond 2**53 stay exact
 (Go rounds them through float64).
 
@@ -27,8 +29,9 @@ from typing import Any
 
 import yaml
 
-_NUMBER_TAG = "tag:resource-manager,go-yaml:number"
+NUMBER_TAG = "tag:resource-manager,go-yaml:number"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
+_NULL_TAG = "tag:yaml.org,2002:null"
 _TRUE = frozenset({"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})
 _FALSE = frozenset({"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"})
 _SPECIAL_FLOATS = {
@@ -59,7 +62,7 @@ class DocumentError(ValueError):
     """A document could not be turned into a JSON object; the message never quotes its content."""
 
 
-class _GoLoader(yaml.CSafeLoader):
+class GoLoader(yaml.CSafeLoader):
     """CSafeLoader with go-yaml v2's implicit scalar resolution instead of PyYAML's YAML 1.1 one."""
 
     yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
@@ -101,24 +104,31 @@ def _go_plain_scalar(scalar: str) -> int | float | str:
     return scalar
 
 
-def _construct_number(loader: _GoLoader, node: yaml.ScalarNode) -> int | float | str:
+def _construct_number(loader: GoLoader, node: yaml.ScalarNode) -> int | float | str:
     return _go_plain_scalar(loader.construct_scalar(node))
 
 
-def _construct_bool(loader: _GoLoader, node: yaml.ScalarNode) -> bool:
+def _construct_bool(loader: GoLoader, node: yaml.ScalarNode) -> bool:
     return loader.construct_scalar(node) in _TRUE
 
 
 _BOOLS = re.compile("(?:" + "|".join(sorted(_TRUE | _FALSE)) + ")$")
-_GoLoader.add_implicit_resolver(_BOOL_TAG, _BOOLS, list("yYnNtTfFoO"))
-_GoLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"(~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-_GoLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"<<$"), ["<"])
-_GoLoader.add_implicit_resolver(_NUMBER_TAG, re.compile(r"[-+0-9.]"), list("-+0123456789."))
-_GoLoader.add_constructor(_NUMBER_TAG, _construct_number)
-_GoLoader.add_constructor(_BOOL_TAG, _construct_bool)
+GoLoader.add_implicit_resolver(_BOOL_TAG, _BOOLS, list("yYnNtTfFoO"))
+GoLoader.add_implicit_resolver(_NULL_TAG, re.compile(r"(~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+GoLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"<<$"), ["<"])
+GoLoader.add_implicit_resolver(NUMBER_TAG, re.compile(r"[-+0-9.]"), list("-+0123456789."))
+GoLoader.add_constructor(NUMBER_TAG, _construct_number)
+GoLoader.add_constructor(_BOOL_TAG, _construct_bool)
+PLAIN_SCALAR_TAGS = (NUMBER_TAG, _BOOL_TAG, _NULL_TAG)
+"""The tags :class:`GoLoader` resolves unquoted scalars to, besides strings and ``<<``."""
 
 
-def _key(key: object) -> str:
+def json_number(value: float) -> int | float:
+    """An integral float as sigs.k8s.io/yaml's JSON round trip hands it on: an int (``1.0``, ``1e3``)."""
+    return int(value) if value.is_integer() and abs(value) < _PLAIN_FLOAT_LIMIT else value
+
+
+def json_key(key: object) -> str:
     """Map keys as sigs.k8s.io/yaml stringifies them for JSON."""
     if isinstance(key, str):
         return key
@@ -179,13 +189,13 @@ def _jsonable(value: object, budget: _Budget) -> object:
     budget.spend()
     if isinstance(value, dict):
         budget.spend(len(value))  # the keys
-        return {_key(k): _jsonable(v, budget) for k, v in value.items()}
+        return {json_key(k): _jsonable(v, budget) for k, v in value.items()}
     if isinstance(value, list):
         return [_jsonable(v, budget) for v in value]
     if isinstance(value, float):
         if math.isinf(value) or math.isnan(value):
             raise DocumentError(f"json: unsupported value: {value!r}")
-        return int(value) if value.is_integer() and abs(value) < _PLAIN_FLOAT_LIMIT else value
+        return json_number(value)
     if value is None or isinstance(value, str | int):
         return value
     raise DocumentError(f"json: unsupported value of type {type(value).__name__}")
@@ -217,7 +227,7 @@ def _require_few_nodes(chunk: bytes) -> None:
     """
     if len(chunk) <= MAX_DOCUMENT_VALUES:
         return
-    loader = _GoLoader(chunk)
+    loader = GoLoader(chunk)
     try:
         nodes = 0
         while not isinstance(event := loader.get_event(), yaml.DocumentEndEvent | yaml.StreamEndEvent):
@@ -233,7 +243,7 @@ def load_yaml_document(chunk: bytes, values: ValueBudget | None = None) -> dict[
 
     ``values`` is the budget of the document's ManagedResource (a fresh one when decoding alone).
     """
-    loader = _GoLoader(chunk)
+    loader = GoLoader(chunk)
     try:
         _require_few_nodes(chunk)
         data = loader.get_data() if loader.check_data() else None  # type: ignore[no-untyped-call]
