@@ -17,7 +17,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1]))  # the tests' manifest builders are the benchmarks' too
 
-from tests.kstatus_live.manifests import crd
+from tests.kstatus.live.manifests import crd
 
 from devcluster.cluster import given_or_temporary_cluster
 from kstatus.live.ids import ObjectId

@@ -1,7 +1,7 @@
 """Deleting objects that left an MR's desired set (or all of them when the MR goes), network: target.
 
 Why waves instead of GRM's parallel, unordered deletion (spec §3.5, §10.7, GRM #4853): the waves of
-:func:`install_order.prune_waves` are deleted one after the other and a wave must be *gone* before the
+:func:`order.prune_waves` are deleted one after the other and a wave must be *gone* before the
 next one starts, so workloads disappear before the ConfigMaps/Secrets they mount and Namespaces go
 last. A wave that is still pending after a short wait ends the pass; the reconciler reports
 ``DeletionPending`` and comes back.

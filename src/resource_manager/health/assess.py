@@ -2,7 +2,7 @@
 
 Why two sources (spec §4, §10.13): ``ResourcesHealthy`` is read by gardenlet, dashboards and operators
 with GRM's meaning — a Deployment is unhealthy while it is not ``Available`` — so it follows GRM's
-rules (:mod:`health_checks`) exactly. kstatus, with its extended rule set, decides
+rules (:mod:`checks`) exactly. kstatus, with its extended rule set, decides
 ``ResourcesProgressing`` (one status model for every kind, the same answers ``kstatus wait`` gives) and
 adds what GRM cannot see: for an unhealthy workload, the generated object that failed (the
 crash-looping Pod behind an unavailable Deployment). GRM's reasons and messages stay

@@ -8,7 +8,7 @@ the round: every failure is collected as a value with the message GRM would writ
 list them all. An object another ManagedResource owns is refused (§10.4) before any write.
 
 Per object: the live object (watch cache, else read — all reads of a round are issued concurrently
-up front) → ownership check → :func:`merge.plan_apply` → nothing at all when the live object already
+up front) → ownership check → :func:`plan.plan_apply` → nothing at all when the live object already
 matches (rule in :mod:`drift`: decided from the live object and its managedFields, so also right after
 a restart) → take over the fields of interactive field managers (:mod:`fields`: a hand-added data key is
 then ours and removed by the apply) → SSA (forced: GRM's last-writer-wins on the fields of the manifest)

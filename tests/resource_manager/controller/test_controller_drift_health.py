@@ -10,7 +10,7 @@ import pytest
 
 from devcluster import Cluster
 from resource_manager.health.assess import assess
-from tests.kstatus_live.manifests import deployment
+from tests.kstatus.live.manifests import deployment
 from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import (
     MR,

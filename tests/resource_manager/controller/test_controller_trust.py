@@ -19,7 +19,7 @@ from kubecore import Client, Conflict, load_kubeconfig
 from resource_manager.cmd.install import install_crds
 from resource_manager.controller.controller import Controller
 from resource_manager.controller.reconciler import Reconciler, Settings
-from tests.kstatus_live.manifests import deployment
+from tests.kstatus.live.manifests import deployment
 from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import (
     RunningController,

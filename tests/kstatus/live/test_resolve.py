@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from kstatus import Options, Status
 from kstatus.live.ids import ObjectId, id_of
 from kstatus.live.resolve import GroupKind, Lookup, read_kinds, resolve
-from tests.kstatus_live.objects import SELECTOR, Obj, crash_looping, deployment, obj, pod, replica_set, unschedulable
+from tests.kstatus.live.objects import SELECTOR, Obj, crash_looping, deployment, obj, pod, replica_set, unschedulable
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 

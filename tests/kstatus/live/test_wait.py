@@ -18,7 +18,7 @@ from kstatus.live.tracker import Outcome, Tracker
 from kstatus.live.wait import wait
 from kstatus.live.watch import CLUSTER_WIDE_FROM, watch_status
 from kubecore import Client, NotFound
-from tests.kstatus_live import manifests
+from tests.kstatus.live import manifests
 from tests.kubecore.waiting import until
 
 pytestmark = pytest.mark.cluster

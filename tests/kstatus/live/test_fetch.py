@@ -12,7 +12,7 @@ from kstatus.live.events import ResourceStatus
 from kstatus.live.fetch import fetch_and_resolve
 from kstatus.live.ids import ObjectId, id_of
 from kubecore import Client
-from tests.kstatus_live import manifests
+from tests.kstatus.live import manifests
 
 pytestmark = pytest.mark.cluster
 FIELD_MANAGER = "kstatus-live-test"

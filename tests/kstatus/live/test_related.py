@@ -16,8 +16,8 @@ from kstatus.live.fetch import fetch_and_resolve
 from kstatus.live.ids import ObjectId, id_of
 from kstatus.live.watch import watch_status
 from kubecore import Client
-from tests.kstatus_live import manifests
-from tests.kstatus_live.manifests import Obj
+from tests.kstatus.live import manifests
+from tests.kstatus.live.manifests import Obj
 
 pytestmark = pytest.mark.cluster
 FIELD_MANAGER = "kstatus-live-test"

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from devcluster import Cluster
-from tests.kstatus_live import manifests
+from tests.kstatus.live import manifests
 
 pytestmark = pytest.mark.cluster
 KSTATUS = str(Path(sys.executable).with_name("kstatus"))
