@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from kubecore.durations import human_duration
+from resource_manager.api import conditions as cond
 
 if TYPE_CHECKING:
     from kubecore import Client
 
-CONDITIONS = ("ResourcesApplied", "ResourcesHealthy", "ResourcesProgressing")
+CONDITIONS = (cond.APPLIED, cond.HEALTHY, cond.PROGRESSING)
 Obj = dict[str, Any]
 
 
@@ -90,7 +91,7 @@ def _table(rows: list[Obj], now: datetime) -> str:
             continue
         text += f"\n{row['namespace']}/{row['name']}:\n"
         for condition in row["conditions"]:
-            if condition["status"] != "True" or condition["type"] == "ResourcesProgressing":
+            if condition["status"] != cond.TRUE or condition["type"] == cond.PROGRESSING:
                 text += f"  {condition['type']}={condition['status']} ({condition['reason']}): {condition['message']}\n"
         objects = [["  KIND", "NAMESPACE", "NAME", "STATUS", "MESSAGE"]]
         objects += [

@@ -15,6 +15,9 @@ from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram, Info
 
+from resource_manager.api import conditions as cond
+from resource_manager.api import messages as msg
+
 CONTROLLER = "managedresource"
 
 RECONCILE_TOTAL = Counter(
@@ -75,8 +78,8 @@ def resources(mr: Mapping[str, Any]) -> set[tuple[str, str, str, str]]:
 
 
 def apply_failed(mr: Mapping[str, Any]) -> bool:
-    applied = condition(mr, "ResourcesApplied")
-    return applied.get("status") == "False" and applied.get("reason") == "ApplyFailed"
+    applied = condition(mr, cond.APPLIED)
+    return applied.get("status") == cond.FALSE and applied.get("reason") == msg.APPLY_FAILED
 
 
 def observe_mr(mr: Mapping[str, Any]) -> None:

@@ -103,7 +103,7 @@ def _api_server(client: Client) -> Check:
 
 
 def probes(
-    source: Client, manager: Controller, elector: LeaderElector | None, target: Client | None = None
+    source: Client, controller: Controller, elector: LeaderElector | None, target: Client | None = None
 ) -> tuple[list[Probe], list[Probe]]:
     """Liveness and readiness checks; ``target``: the target cluster's client when it is another cluster
     (its API server must answer too)."""
@@ -114,7 +114,7 @@ def probes(
         return f"the Lease was not renewed for more than {elector.renew_deadline:g}s"
 
     async def informers() -> str | None:
-        return None if manager.synced else "the ManagedResource and Secret caches have not synced yet"
+        return None if controller.synced else "the ManagedResource and Secret caches have not synced yet"
 
     async def ping() -> str | None:
         return None
@@ -126,7 +126,7 @@ def probes(
     return liveness, readiness
 
 
-def _install_stop_signals(manager: Controller, task: asyncio.Task[None] | None) -> None:
+def _install_stop_signals(controller: Controller, task: asyncio.Task[None] | None) -> None:
     """First SIGTERM/SIGINT: drain; second: cancel."""
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
@@ -134,11 +134,11 @@ def _install_stop_signals(manager: Controller, task: asyncio.Task[None] | None) 
     def on_signal() -> None:
         if task is None:
             return
-        if stopping or not manager.started.is_set():  # second signal, or not leading: nothing to finish
+        if stopping or not controller.started.is_set():  # second signal, or not leading: nothing to finish
             task.cancel()
             return
         log.info("stopping: letting reconciles in flight finish", grace_seconds=GRACE)
-        stopping.append(asyncio.create_task(manager.stop(GRACE)))
+        stopping.append(asyncio.create_task(controller.stop(GRACE)))
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -169,7 +169,7 @@ async def run_controller(config: Configuration) -> None:
         reconciler = Reconciler(source, target, settings)
         reconciler.cache.always_update = config.always_update
         reconciler.cache.namespaces = config.target.namespaces
-        manager = Controller(
+        controller = Controller(
             source,
             reconciler,
             namespaces=config.source.namespaces or (None,),
@@ -179,7 +179,7 @@ async def run_controller(config: Configuration) -> None:
             recorder=Recorder(source),
             shard=config.shard,
         )
-        stack.push_async_callback(manager.close)
+        stack.push_async_callback(controller.close)
         election = config.leader_election
         lease_name = config.shard.lease_name(election.name)
         lease = LeaderElector(
@@ -192,7 +192,7 @@ async def run_controller(config: Configuration) -> None:
             retry_period=election.retry_period,
         )
         elector = lease if election.enabled else None
-        liveness, readiness = probes(source, manager, elector, target if config.target.kubeconfig else None)
+        liveness, readiness = probes(source, controller, elector, target if config.target.kubeconfig else None)
         runner, bound = await serve(app(liveness, readiness), [config.metrics, config.health_probes])
         stack.push_async_callback(runner.cleanup)
         log.info(
@@ -200,7 +200,7 @@ async def run_controller(config: Configuration) -> None:
             metrics=f"http://{bound[config.metrics]}/metrics",
             probes=f"http://{bound[config.health_probes]}/readyz",
         )
-        _install_stop_signals(manager, asyncio.current_task())
+        _install_stop_signals(controller, asyncio.current_task())
         log.info(
             "starting",
             resource_class=settings.resource_class,
@@ -208,17 +208,17 @@ async def run_controller(config: Configuration) -> None:
             namespaces=list(config.source.namespaces) or "all",
             leader_election=f"{elector.lease_namespace}/{elector.lease_name}" if elector else "off",
         )
-        await manager.sync_caches()
+        await controller.sync_caches()
         beside = [lambda: _every(config.target.cache_resync_period, reconciler.cache.resync)]
         if config.garbage_collector and config.shard.collects_garbage:
             beside.append(GarbageCollector(target, config.garbage_collector_sync_period).run)
         if elector is None:
             beside.append(lambda: presence.announce(lease))  # a second manager gets a warning
-            await _work(manager, beside)
+            await _work(controller, beside)
             return
         leader = metrics.LEADER.labels(lease_name)
         try:
-            await elector.run(lambda: _lead(manager, beside, leader))
+            await elector.run(lambda: _lead(controller, beside, leader))
         finally:
             leader.set(0)
 
@@ -229,17 +229,17 @@ async def _every(period: float, tick: Callable[[], None]) -> None:
         tick()
 
 
-async def _lead(manager: Controller, beside: Sequence[Callable[[], Awaitable[None]]], leader: Gauge) -> None:
+async def _lead(controller: Controller, beside: Sequence[Callable[[], Awaitable[None]]], leader: Gauge) -> None:
     leader.set(1)
-    await _work(manager, beside)
+    await _work(controller, beside)
 
 
-async def _work(manager: Controller, beside: Sequence[Callable[[], Awaitable[None]]]) -> None:
-    """The manager, and beside it while it runs: the target cache's resync, the garbage collector, and
+async def _work(controller: Controller, beside: Sequence[Callable[[], Awaitable[None]]]) -> None:
+    """The controller, and beside it while it runs: the target cache's resync, the garbage collector, and
     without leader election the Lease check of :mod:`presence`."""
     tasks = [asyncio.ensure_future(run()) for run in beside]
     try:
-        await manager.run()
+        await controller.run()
     finally:
         for task in tasks:
             task.cancel()
