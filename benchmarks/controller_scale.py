@@ -20,7 +20,7 @@ ServiceAccounts, a Role and a Deployment (no replicas); every MR has `injectLabe
 The machine's load average is printed with every figure.
 
 Run: `.venv/bin/python benchmarks/controller_scale.py [--dir CLUSTER_DIR] [--mrs 100] [--objects-per-mr 50]
-[--idle 60] [--resync 60]`
+[--idle 60] [--resync 60] [--samples 100]`
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ class Run:
     def __init__(self, cluster: Cluster, client: Client, config: Path, args: argparse.Namespace) -> None:
         self.cluster, self.client, self.config = cluster, client, config
         self.mrs, self.per_mr, self.idle, self.resync = args.mrs, args.objects_per_mr, args.idle, args.resync
+        self.samples: int = args.samples
         self.source = self.target = ""
 
     def manager(self, sync_period: str) -> contextlib.AbstractAsyncContextManager[ManagerProcess]:
@@ -174,14 +175,15 @@ class Run:
         )
 
     async def drift_during_resync(self, manager: ManagerProcess, editor: Client) -> None:
-        """Samples taken while the next round (3N reconciles) runs; a sample counts if it started after
-        the round began."""
+        """Samples from the first reconcile of the next round until 3N reconciles are done (the repairs'
+        own reconciles count too, so sampling stops a little before the round ends), at most
+        ``--samples``."""
         rng = random.Random(7)
         configmaps = [f"m{i}-o{j}" for i in range(self.mrs) for j in range(int(self.per_mr * 0.7))]
         latencies: list[float] = []
         async with watching(editor, "v1", "ConfigMap", self.target) as seen:
             await reconciled(manager, 2 * self.mrs + 1, self.resync + 600)
-            while await reconciles(manager) < 3 * self.mrs + len(latencies):
+            while len(latencies) < self.samples and await reconciles(manager) < 3 * self.mrs:
                 name = rng.choice(configmaps)
                 edit = editor.patch("v1", "ConfigMap", name, {"data": {"v": "edited"}}, namespace=self.target)
                 key = f"{self.target}/{name}"
@@ -208,7 +210,7 @@ class Run:
 
 
 async def main() -> None:
-    args = arguments(__doc__ or "", mrs=100, objects_per_mr=50, idle=60, resync=60)
+    args = arguments(__doc__ or "", mrs=100, objects_per_mr=50, idle=60, resync=60, samples=100)
     with given_or_temporary_cluster(args.dir) as cluster, tempfile.TemporaryDirectory() as tmp:
         # shipped defaults except what a benchmark needs: free ports, JSON logs (for the metrics address)
         config = config_file(Path(tmp) / "config.yaml", cluster.kubeconfig, leaderElection={"leaderElect": True})

@@ -358,7 +358,7 @@ class Manager:
         interrupted = False
         try:
             await self._restore_secret_data(key)
-            outcome = await self.reconciler.reconcile(namespace, name, self.secret)
+            outcome = await self.reconciler.reconcile(namespace, name, self.secret, self._cached_mr(key))
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -1,15 +1,18 @@
-"""The Secret cache on the real cluster: Secrets no MR references are cached without their data; an MR
-that starts referencing one (created after it, or changed to it) applies its content all the same."""
+"""The source caches on the real cluster: Secrets no MR references are cached without their data; an MR
+that starts referencing one (created after it, or changed to it) applies its content all the same; a
+periodic round of an unchanged MR reads nothing (MR, Secret and objects all come from caches)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from devcluster import Cluster
 from kubecore import Client, load_kubeconfig
 from resource_manager.controller.controller import DATA_DROPPED
+from resource_manager.controller.reconciler import Settings
 from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import (
     MR,
@@ -86,3 +89,20 @@ async def test_a_restarted_manager_caches_referenced_secrets_whole(cluster: Clus
         referenced, loose = _cached(ctl, namespace, "mr") or {}, _cached(ctl, namespace, "loose") or {}
         assert DATA_DROPPED not in referenced and "objects.yaml" in referenced["data"]
         assert DATA_DROPPED in loose and "data" not in loose
+
+
+async def test_a_periodic_round_of_an_unchanged_mr_sends_no_request(cluster: Cluster, namespace: str) -> None:
+    def rounds() -> float:
+        labels = {"controller": "managedresource", "result": "requeue_after"}
+        return REGISTRY.get_sample_value("controller_runtime_reconcile_total", labels) or 0.0
+
+    async with running_controller(cluster.kubeconfig, [namespace], Settings(sync_period=0.3)) as ctl:
+        await create_mr(ctl.client, "mr", namespace, configmap("cm", namespace))
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+        settled = rounds()
+        await until("two more rounds (status settled)", lambda: rounds() >= settled + 2)
+        stats = ctl.client.transport.stats
+        sent, measured = stats.count() - stats.count("WATCH"), rounds()
+        await until("three more rounds", lambda: rounds() >= measured + 3)
+        # the MR from the cache, its Secret from the cache, the ConfigMap from the target cache
+        assert stats.count() - stats.count("WATCH") == sent
