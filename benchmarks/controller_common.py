@@ -15,7 +15,7 @@ import os
 import statistics
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,13 +129,25 @@ def applied(mr: Obj) -> bool:
     )
 
 
-async def wait_all_applied(client: Client, source_ns: str, count: int, within: float = 600.0) -> None:
-    """Until ``count`` MRs in ``source_ns`` are applied (an informer of our own, no polling)."""
+def settled(mr: Obj) -> bool:
+    """Applied, healthy and no longer progressing: nothing left that would change its status."""
+    conditions = {c.get("type"): c.get("status") for c in (mr.get("status") or {}).get("conditions") or []}
+    return (
+        applied(mr)
+        and conditions.get("ResourcesHealthy") == "True"
+        and conditions.get("ResourcesProgressing") == "False"
+    )
+
+
+async def wait_all_applied(
+    client: Client, source_ns: str, count: int, within: float = 600.0, done_when: Callable[[Obj], bool] = applied
+) -> None:
+    """Until ``count`` MRs in ``source_ns`` are applied (or ``done_when``; an informer of our own, no polling)."""
     done: set[str] = set()
     event = asyncio.Event()
 
     def seen(mr: Obj) -> None:
-        if applied(mr):
+        if done_when(mr):
             done.add(mr["metadata"]["name"])
             if len(done) >= count:
                 event.set()

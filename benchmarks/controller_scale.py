@@ -9,7 +9,8 @@ ServiceAccounts, a Role and a Deployment (no replicas); every MR has `injectLabe
    is `ResourcesApplied=True` at its generation (our own informer). Printed: seconds, the manager's
    RSS (/proc), its requests by HTTP method (its own `rest_client_requests_total`), the API server's
    count of writes to the managed kinds and MRs (`apiserver_request_total`);
-2. idle: nothing changes for `--idle` seconds → the manager's requests per second, writes;
+2. idle: once every MR is also healthy and no longer progressing (the Deployments' status settled),
+   nothing changes for `--idle` seconds → the manager's requests per second, writes;
 3. restart: manager 1 gets SIGTERM, manager 2 (sync period `--resync` s) starts → seconds from its
    start until it has reconciled every MR once ("re-verified": its `controller_runtime_reconcile_total`
    reaches N; each MR is queued once at start), its writes and requests;
@@ -55,6 +56,7 @@ from controller_common import (
     namespace,
     percentile,
     rss_mib,
+    settled,
     wait_all_applied,
 )
 from controller_drift import sample, watching
@@ -132,7 +134,8 @@ class Run:
                 requests=f"{total(sent)} {sent}",
                 apiserver_writes=delta(apiserver_writes(self.cluster, RESOURCES), writes),
             )
-            await asyncio.sleep(5)  # settle: the last status writes' own events
+            await wait_all_applied(self.client, self.source, self.mrs, within=600, done_when=settled)
+            await asyncio.sleep(5)  # the last status writes' own events
             before, writes = await requests_by_method(manager), apiserver_writes(self.cluster, RESOURCES)
             await asyncio.sleep(self.idle)  # the idle window itself is the measurement
             sent = delta(await requests_by_method(manager), before)

@@ -41,6 +41,7 @@ from kubecore.store import object_key
 from kubecore.workqueue import ShutDown, WorkQueue
 from resource_manager.api import annotations as ann
 from resource_manager.api.crd import MR_API_VERSION, MR_KIND
+from resource_manager.controller.interning import share_inventory_strings
 from resource_manager.controller.reconciler import Outcome, Reconciler
 from resource_manager.manager import metrics
 from resource_manager.manager.recorder import Recorder
@@ -59,6 +60,15 @@ def referenced_secrets(mr: Mapping[str, Any]) -> list[str]:
     namespace = (mr.get("metadata") or {}).get("namespace") or ""
     refs = (mr.get("spec") or {}).get("secretRefs") or []
     return [f"{namespace}/{ref.get('name', '')}" for ref in refs if isinstance(ref, Mapping)]
+
+
+def compact_mr(mr: Obj) -> Obj:
+    """MR informer transform: no managedFields (they describe every ``status.resources`` entry and no step
+    reads them; a status update without them keeps the server's), one copy of the strings the
+    ``status.resources`` entries repeat."""
+    (mr.get("metadata") or {}).pop("managedFields", None)
+    share_inventory_strings(mr)
+    return mr
 
 
 def _key(obj: Mapping[str, Any]) -> Key:
@@ -136,7 +146,14 @@ class Manager:
         self.recorder = recorder
         self.queue: WorkQueue[Key] = WorkQueue(name="managedresource", rate_limiter=rate_limiter)
         self.mr_informers = [
-            Informer(source, MR_API_VERSION, MR_KIND, namespace=ns, indexers={SECRET_INDEX: referenced_secrets})
+            Informer(
+                source,
+                MR_API_VERSION,
+                MR_KIND,
+                namespace=ns,
+                indexers={SECRET_INDEX: referenced_secrets},
+                transform=compact_mr,
+            )
             for ns in self.namespaces
         ]
         self.secret_informers = [

@@ -52,6 +52,7 @@ from kubecore.store import namespace_index, object_key
 from resource_manager.api import annotations as ann
 from resource_manager.api.identity import group_of
 from resource_manager.api.origin import OriginError, split_origin
+from resource_manager.controller.interning import share_metadata_strings
 from resource_manager.health.assess import LiveOf, health_signature
 from resource_manager.ssa.drift import drifted, fingerprint, removals_pending, write_needed
 from resource_manager.ssa.fields import DEFAULT_TAKEOVER_MANAGERS, FieldsSummary, summarise
@@ -549,6 +550,7 @@ class TargetCache:
         metadata = obj.get("metadata")
         if isinstance(metadata, dict):
             metadata[FIELDS] = summarise(metadata.pop("managedFields", None), kind[0], self.takeover_managers)
+            share_metadata_strings(metadata)
         if metadata_only:
             obj["apiVersion"], obj["kind"] = kind
         return obj
