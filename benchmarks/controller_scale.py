@@ -171,7 +171,7 @@ class Run:
         served = delta(apiserver_requests(self.cluster, RESOURCES, VERBS), counted)
         report(
             "full resync of the unchanged set",
-            done_after=f"{watch.seconds():.1f} s (sync period {self.resync} s included)",
+            finished=f"{watch.seconds():.1f} s after the restart round (each MR is due {self.resync} s after its own)",
             requests_per_MR=f"{total(sent) / self.mrs:.3f} {sent} (Lease renewals included)",
             to_MRs_Secrets_and_managed_kinds=f"{total(served) / self.mrs:.3f} per MR {served or 0}",
             manager_RSS=f"{rss_mib(manager.process.pid):.0f} MiB",
