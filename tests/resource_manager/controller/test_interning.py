@@ -6,8 +6,9 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
+from resource_manager.controller import interning
 from resource_manager.controller.controller import compact_mr
-from resource_manager.controller.interning import share_metadata_strings
+from resource_manager.controller.interning import SHARED_MAPS, share_metadata_strings
 
 texts = st.text(min_size=1, max_size=40)
 metadata = st.fixed_dictionaries(
@@ -25,8 +26,18 @@ def test_two_decoded_copies_share_namespace_labels_and_annotations(meta: dict[st
     assert first == second == meta  # the values stay what they were
     assert first["namespace"] is second["namespace"]
     for field in ("labels", "annotations"):
+        assert first.get(field) is second.get(field)  # equal maps: one shared map
         for key, value in first.get(field, {}).items():
             assert value is second[field][key]
+
+
+def test_the_table_of_shared_maps_stays_bounded() -> None:
+    for i in range(SHARED_MAPS + 10):
+        share_metadata_strings({"labels": {"app": f"bounded-{i}"}})
+    assert len(interning._shared) == SHARED_MAPS
+    newest = {"labels": {"app": f"bounded-{SHARED_MAPS + 9}"}}
+    share_metadata_strings(newest)
+    assert newest["labels"]["app"] == f"bounded-{SHARED_MAPS + 9}"
 
 
 def test_mrs_are_cached_without_managed_fields_and_share_inventory_strings() -> None:
@@ -41,4 +52,4 @@ def test_mrs_are_cached_without_managed_fields_and_share_inventory_strings() -> 
     one, other = first["status"]["resources"][0], second["status"]["resources"][1]
     for field in ("apiVersion", "kind", "namespace"):
         assert one[field] is other[field]
-    assert one["labels"]["t"] is other["labels"]["t"]
+    assert one["labels"] is other["labels"]
