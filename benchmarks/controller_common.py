@@ -11,10 +11,11 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import os
 import statistics
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +41,16 @@ def arguments(description: str, **defaults: int) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def objects(target_ns: str, mr: int, count: int) -> list[Obj]:
+def objects(target_ns: str, mr: int, count: int, *, deployment: bool = False) -> list[Obj]:
     """``count`` objects of the kinds an MR typically holds: mostly ConfigMaps, some Secrets,
-    ServiceAccounts and a Role (70/15/10/5 %)."""
+    ServiceAccounts and a Role (70/15/10/5 %); with ``deployment`` the last one is a Deployment."""
     result: list[Obj] = []
     for i in range(count):
         name, meta = f"m{mr}-o{i}", {"name": f"m{mr}-o{i}", "namespace": target_ns, "labels": {"app": f"m{mr}"}}
         share = i / count
-        if share < 0.70:
+        if deployment and i == count - 1:
+            result.append(deployment_of(meta))
+        elif share < 0.70:
             result.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"v": name * 8}})
         elif share < 0.85:
             data = {"v": base64.b64encode(name.encode() * 8).decode()}
@@ -61,18 +64,26 @@ def objects(target_ns: str, mr: int, count: int) -> list[Obj]:
     return result
 
 
+def deployment_of(meta: Obj) -> Obj:
+    """A Deployment of no replicas (kwok would run its Pods, which measures kwok, not us)."""
+    labels = {"app": meta["name"]}
+    template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "app", "image": "app:1"}]}}
+    spec = {"replicas": 0, "selector": {"matchLabels": labels}, "template": template}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
+
+
 def secret_of(name: str, namespace: str, docs: list[Obj]) -> Obj:
     raw = "---\n".join(yaml.dump(d, Dumper=yaml.CSafeDumper) for d in docs)
     data = {"objects.yaml": base64.b64encode(raw.encode()).decode()}
     return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace}, "data": data}
 
 
-def mr_of(name: str, namespace: str) -> Obj:
+def mr_of(name: str, namespace: str, **spec: Any) -> Obj:
     return {
         "apiVersion": MR[0],
         "kind": MR[1],
         "metadata": {"name": name, "namespace": namespace},
-        "spec": {"secretRefs": [{"name": name}]},
+        "spec": {"secretRefs": [{"name": name}], **spec},
     }
 
 
@@ -118,13 +129,25 @@ def applied(mr: Obj) -> bool:
     )
 
 
-async def wait_all_applied(client: Client, source_ns: str, count: int, within: float = 600.0) -> None:
-    """Until ``count`` MRs in ``source_ns`` are applied (an informer of our own, no polling)."""
+def settled(mr: Obj) -> bool:
+    """Applied, healthy and no longer progressing: nothing left that would change its status."""
+    conditions = {c.get("type"): c.get("status") for c in (mr.get("status") or {}).get("conditions") or []}
+    return (
+        applied(mr)
+        and conditions.get("ResourcesHealthy") == "True"
+        and conditions.get("ResourcesProgressing") == "False"
+    )
+
+
+async def wait_all_applied(
+    client: Client, source_ns: str, count: int, within: float = 600.0, done_when: Callable[[Obj], bool] = applied
+) -> None:
+    """Until ``count`` MRs in ``source_ns`` are applied (or ``done_when``; an informer of our own, no polling)."""
     done: set[str] = set()
     event = asyncio.Event()
 
     def seen(mr: Obj) -> None:
-        if applied(mr):
+        if done_when(mr):
             done.add(mr["metadata"]["name"])
             if len(done) >= count:
                 event.set()
@@ -155,10 +178,13 @@ async def controller(client: Client, source_ns: str, workers: int = 5) -> AsyncI
             await task
 
 
-async def create_mrs(client: Client, source_ns: str, target_ns: str, mrs: int, per_mr: int) -> None:
-    """Secrets first (they alone trigger nothing), then the MRs."""
-    await bounded([client.create(secret_of(f"mr{i}", source_ns, objects(target_ns, i, per_mr))) for i in range(mrs)])
-    await bounded([client.create(mr_of(f"mr{i}", source_ns)) for i in range(mrs)])
+async def create_mrs(
+    client: Client, source_ns: str, target_ns: str, mrs: int, per_mr: int, *, deployment: bool = False, **spec: Any
+) -> None:
+    """Secrets first (they alone trigger nothing), then the MRs (``spec``: more MR spec fields)."""
+    docs = [objects(target_ns, i, per_mr, deployment=deployment) for i in range(mrs)]
+    await bounded([client.create(secret_of(f"mr{i}", source_ns, docs[i])) for i in range(mrs)])
+    await bounded([client.create(mr_of(f"mr{i}", source_ns, **spec)) for i in range(mrs)])
 
 
 async def idle(manager: Controller) -> None:
@@ -167,8 +193,14 @@ async def idle(manager: Controller) -> None:
         await asyncio.sleep(0.01)
 
 
-def apiserver_writes(cluster: Cluster) -> dict[str, int]:
-    """The API server's own count of single-object write requests to the resources we touch, by verb."""
+def apiserver_writes(cluster: Cluster, resources: tuple[str, ...] = OUR_RESOURCES) -> dict[str, int]:
+    """The API server's own count of single-object write requests to ``resources``, by verb."""
+    return apiserver_requests(cluster, resources, WRITE_VERBS)
+
+
+def apiserver_requests(cluster: Cluster, resources: tuple[str, ...], verbs: tuple[str, ...]) -> dict[str, int]:
+    """The API server's own count of single-object ``verbs`` requests to ``resources``, by verb (scope
+    "resource": not the namespace controller's collection deletes when a namespace goes)."""
     text = cluster.kubectl("get", "--raw", "/metrics").stdout
     counts: dict[str, int] = {}
     for line in text.splitlines():
@@ -176,8 +208,7 @@ def apiserver_writes(cluster: Cluster) -> dict[str, int]:
             continue
         labels = dict(part.split("=", 1) for part in line[line.index("{") + 1 : line.index("}")].split(","))
         verb, resource = labels.get("verb", "").strip('"'), labels.get("resource", "").strip('"')
-        # scope "namespace" = the namespace controller's collection deletes when a namespace goes
-        if verb in WRITE_VERBS and resource in OUR_RESOURCES and labels.get("scope") == '"resource"':
+        if verb in verbs and resource in resources and labels.get("scope") == '"resource"':
             counts[verb] = counts.get(verb, 0) + int(float(line.rsplit(" ", 1)[1]))
     return counts
 
@@ -193,6 +224,24 @@ def median(values: list[float]) -> float:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def rss_mib(pid: int, field: str = "VmRSS") -> float:
+    """The process's resident set (or its peak, ``VmHWM``) in MiB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 min), printed next to each figure."""
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def client_of(cluster: Cluster, name: str) -> Client:

@@ -32,12 +32,14 @@ from controller_common import (
     apiserver_writes,
     arguments,
     client_of,
+    cpu_seconds,
     create_mrs,
     delete_namespaces,
     delta,
     median,
     namespace,
     objects,
+    rss_mib,
     wait_all_applied,
 )
 from devcluster.cluster import Cluster, given_or_temporary_cluster
@@ -87,18 +89,6 @@ def manager_process(cluster: Cluster, source_ns: str) -> Iterator[subprocess.Pop
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def controller_run(cluster: Cluster, mrs: int, per_mr: int) -> tuple[float, dict[str, int], float, float]:

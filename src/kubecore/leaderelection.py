@@ -5,6 +5,8 @@ Rules taken over from client-go on purpose:
   `leaseDurationSeconds` — never by comparing `renewTime` with our clock (clocks are skewed);
 * the leader renews every `retry_period` and gives up leadership when it could not renew for
   `renew_deadline` (then the work must stop: someone else may take over after `lease_duration`);
+* the leader renews the Lease it last wrote without reading it first (one PUT per renewal; its
+  resourceVersion makes it a compare-and-swap); a conflict sends it the slow way, read then decide;
 * on a clean shutdown the leader releases the Lease (empty holder, duration 1 s) so a successor takes
   over at once instead of waiting for expiry.
 """
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import structlog
 
-from kubecore.errors import KubeError, NotFound
+from kubecore.errors import Conflict, KubeError, NotFound
 
 if TYPE_CHECKING:
     from kubecore.client import Client
@@ -102,6 +104,8 @@ class LeaderElector:
         """Loop time of the last successful acquire or renew while leading (health checks read it)."""
         self._observed: Obj | None = None
         self._observed_at = 0.0
+        self._written: Obj | None = None
+        """The Lease as our last successful create or update returned it."""
 
     def healthy(self, now: float) -> bool:
         """client-go's leader-election health check: a leader that has not renewed for longer than
@@ -171,13 +175,15 @@ class LeaderElector:
 
     async def _try_acquire_or_renew(self) -> bool:
         loop = asyncio.get_running_loop()
+        if self.is_leader and self._written is not None and await self._renew_written():
+            return True
         try:
             lease = await self.client.get(LEASE_API, "Lease", self.lease_name, namespace=self.lease_namespace)
         except NotFound:
             spec = claim({}, self.identity, self.lease_duration, datetime.now(UTC), expired=True)
             assert spec is not None
             lease = {"apiVersion": LEASE_API, "kind": "Lease", "metadata": {"name": self.lease_name}, "spec": spec}
-            await self.client.create(lease, namespace=self.lease_namespace)
+            self._written = await self.client.create(lease, namespace=self.lease_namespace)
             self._observe(spec, loop.time())
             return True
         current = lease.get("spec") or {}
@@ -191,8 +197,25 @@ class LeaderElector:
         )
         if spec is None:
             return False
-        await self.client.update({**lease, "spec": spec})  # resourceVersion makes this a compare-and-swap
+        # resourceVersion makes this a compare-and-swap
+        self._written = await self.client.update({**lease, "spec": spec})
         self._observe(spec, loop.time())
+        return True
+
+    async def _renew_written(self) -> bool:
+        """client-go's fast path: renew the Lease we last wrote, unread. False on a conflict (someone
+        else wrote it since: read it and decide the slow way); other errors fail the attempt."""
+        assert self._written is not None
+        written = self._written
+        spec = claim(written.get("spec") or {}, self.identity, self.lease_duration, datetime.now(UTC), expired=False)
+        if spec is None:
+            return False
+        try:
+            self._written = await self.client.update({**written, "spec": spec})
+        except Conflict:
+            self._written = None
+            return False
+        self._observe(spec, asyncio.get_running_loop().time())
         return True
 
     def _observe(self, spec: Obj, now: float) -> None:

@@ -115,3 +115,19 @@ async def test_leader_stops_work_when_it_cannot_renew(client: Client, namespace:
     assert cancelled.is_set() and not a.is_leader and a.leader == "intruder"
     lease = await client.get(LEASE_API, "Lease", "kubecore-test", namespace=namespace)
     assert lease["spec"]["holderIdentity"] == "intruder"  # a lost leader does not "release" others' lease
+
+
+async def test_the_leader_renews_without_reading_the_lease(cluster: Cluster, namespace: str) -> None:
+    async with Client(load_kubeconfig([cluster.kubeconfig]), name="renewing-leader") as counted:
+        a = elector(counted, namespace, "a", lease_duration=3.0, renew_deadline=1.0, retry_period=0.2)
+        a_leads = asyncio.Event()
+        task_a = asyncio.create_task(a.run(leader_work(a_leads)))
+        try:
+            await asyncio.wait_for(a_leads.wait(), 10)
+            stats = counted.transport.stats
+            reads, renewals = stats.count("GET"), stats.count("PUT", 200)
+            await until("five renewals", lambda: stats.count("PUT", 200) >= renewals + 5)
+            assert stats.count("GET") == reads  # one PUT per renewal, the Lease we wrote last is not re-read
+            assert a.is_leader
+        finally:
+            await stop(task_a)

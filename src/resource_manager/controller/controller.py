@@ -8,6 +8,11 @@ Every reconcile schedules the next one (``sync_period`` after success, back-off 
 is the safety net behind the watches; ``cache_resync_period`` re-queues every cached MR on top (GRM's
 informer resync).
 
+The Secret cache holds the data only of Secrets some MR references when their event arrives (the
+others cost their metadata only: a namespace may hold many Secrets no MR reads). An MR that starts
+referencing a Secret cached without its data has that Secret read once (a GET) before its reconcile,
+and the cache keeps the answer; the MRs are listed before the Secrets, so a restart reads none.
+
 Observability lives here because the controller sees every round and every MR change: one log line per
 reconcile with its result, controller-runtime's reconcile metrics, per-MR gauges from the cached MRs, and
 Events for apply failures, prunes and drift repairs. ``stop()`` drains: reconciles in flight finish
@@ -30,11 +35,13 @@ import aiohttp
 import structlog
 
 from kubecore import Client, ConnectionFailed, KubeError, NotFound, ServerError, TooManyRequests
-from kubecore.informer import Informer
+from kubecore.informer import Informer, drop_managed_fields
 from kubecore.ratelimit import RateLimiter
+from kubecore.store import object_key
 from kubecore.workqueue import ShutDown, WorkQueue
 from resource_manager.api import annotations as ann
 from resource_manager.api.crd import MR_API_VERSION, MR_KIND
+from resource_manager.controller.interning import share_inventory_strings
 from resource_manager.controller.reconciler import Reconciler, ReconcileResult
 from resource_manager.manager import metrics
 from resource_manager.manager.recorder import Recorder
@@ -48,6 +55,8 @@ OBJECTS_CHANGED = "ObjectsChanged"
 Obj = dict[str, Any]
 Key = tuple[str, str]
 SECRET_INDEX = "secret"
+DATA_DROPPED = "dataDroppedByCache"
+"""Marks a cached Secret kept without its data: no MR referenced it when its event arrived."""
 
 
 def referenced_secrets(mr: Mapping[str, Any]) -> list[str]:
@@ -57,9 +66,22 @@ def referenced_secrets(mr: Mapping[str, Any]) -> list[str]:
     return [f"{namespace}/{ref.get('name', '')}" for ref in refs if isinstance(ref, Mapping)]
 
 
+def compact_mr(mr: Obj) -> Obj:
+    """MR informer transform: no managedFields (they describe every ``status.resources`` entry and no step
+    reads them; a status update without them keeps the server's), one copy of the strings the
+    ``status.resources`` entries repeat."""
+    share_inventory_strings(drop_managed_fields(mr))
+    return mr
+
+
 def _key(obj: Mapping[str, Any]) -> Key:
     meta = obj.get("metadata") or {}
     return meta.get("namespace") or "", meta.get("name") or ""
+
+
+def _rv(obj: Mapping[str, Any]) -> str | None:
+    rv: str | None = (obj.get("metadata") or {}).get("resourceVersion")
+    return rv
 
 
 def _healthy_status(mr: Mapping[str, Any]) -> str | None:
@@ -130,21 +152,30 @@ class Controller:
         """Only MRs of this shard are enqueued (the caches hold all: the Secret index and drift need no filter)."""
         self.queue: WorkQueue[Key] = WorkQueue(name="managedresource", rate_limiter=rate_limiter)
         self.mr_informers = [
-            Informer(source, MR_API_VERSION, MR_KIND, namespace=ns, indexers={SECRET_INDEX: referenced_secrets})
+            Informer(
+                source,
+                MR_API_VERSION,
+                MR_KIND,
+                namespace=ns,
+                indexers={SECRET_INDEX: referenced_secrets},
+                transform=compact_mr,
+            )
             for ns in self.namespaces
         ]
-        self.secret_informers = [Informer(source, "v1", "Secret", namespace=ns) for ns in self.namespaces]
+        self.secret_informers = [
+            Informer(source, "v1", "Secret", namespace=ns, transform=self._trim_secret) for ns in self.namespaces
+        ]
         self.started = asyncio.Event()
         """Set once the caches are synced and the workers run."""
         self._caches_started = False
         self._drift_noted: dict[Key, float] = {}
 
     def secret(self, namespace: str, name: str) -> Obj | None:
-        """A Secret from the cache (read-only)."""
+        """A Secret from the cache (read-only); ``None`` if the cache holds it without its data."""
         for informer in self.secret_informers:
             found = informer.store.get(f"{namespace}/{name}")
             if found is not None:
-                return found
+                return None if DATA_DROPPED in found else found
         return None
 
     @property
@@ -163,11 +194,15 @@ class Controller:
         if not self._caches_started:
             self._caches_started = True
             self._wire_handlers()
-            for informer in self.informers:
+            for informer in self.mr_informers:
                 informer.start()
         try:
             async with asyncio.timeout(self.cache_sync_timeout):
-                await asyncio.gather(*(informer.wait_synced() for informer in self.informers))
+                # the MRs first: the Secret cache decides by them which Secrets keep their data
+                await asyncio.gather(*(informer.wait_synced() for informer in self.mr_informers))
+                for informer in self.secret_informers:
+                    informer.start()
+                await asyncio.gather(*(informer.wait_synced() for informer in self.secret_informers))
         except TimeoutError:
             raise CacheSyncTimeout(
                 f"the ManagedResource and Secret caches did not sync within {self.cache_sync_timeout:g}s: "
@@ -318,11 +353,40 @@ class Controller:
             self.queue.add(key, priority=priority)
 
     def _secret_event(self, secret: Obj) -> None:
-        namespace, name = _key(secret)
-        for informer in self.mr_informers:
-            for mr in informer.store.by_index(SECRET_INDEX, f"{namespace}/{name}"):
-                if self._ours(mr):
-                    self.queue.add(_key(mr))
+        for mr in self._referencing(object_key(secret)):
+            if self._ours(mr):
+                self.queue.add(_key(mr))
+
+    def _referencing(self, secret_key: str) -> list[Obj]:
+        """The cached MRs that reference the Secret ``namespace/name``."""
+        return [mr for informer in self.mr_informers for mr in informer.store.by_index(SECRET_INDEX, secret_key)]
+
+    def _trim_secret(self, secret: Obj) -> Obj:
+        """Informer transform: a Secret no cached MR references is kept without ``data``/``stringData``."""
+        if self._referencing(object_key(secret)):
+            return secret
+        trimmed = {field: value for field, value in secret.items() if field not in ("data", "stringData")}
+        return {**trimmed, DATA_DROPPED: True}
+
+    async def _restore_secret_data(self, key: Key) -> None:
+        """Read the Secrets the cached MR references but the cache holds without data (one GET each) and
+        cache them whole, so that later rounds read them from the cache. Errors are left to the
+        reconcile, which reads what the cache does not hold and reports what it cannot read."""
+        mr = self._cached_mr(key)
+        for secret_key in referenced_secrets(mr) if mr is not None else []:
+            if not any(DATA_DROPPED in (i.store.get(secret_key) or {}) for i in self.secret_informers):
+                continue
+            namespace, name = secret_key.split("/", 1)
+            try:
+                secret = await self.source.get("v1", "Secret", name, namespace=namespace)
+            except KubeError:
+                return
+            for informer in self.secret_informers:
+                cached = informer.store.get(secret_key)
+                # the same resourceVersion: the same Secret, only its data had been dropped (a newer
+                # one is on its way through the watch, which keeps its data now)
+                if cached is not None and DATA_DROPPED in cached and _rv(cached) == _rv(secret):
+                    informer.store.upsert(secret)
 
     async def _work(self) -> None:
         while True:
@@ -342,7 +406,8 @@ class Controller:
         active.inc()
         interrupted = False
         try:
-            outcome = await self.reconciler.reconcile(namespace, name, self.secret)
+            await self._restore_secret_data(key)
+            outcome = await self.reconciler.reconcile(namespace, name, self.secret, self._cached_mr(key))
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -160,14 +160,26 @@ class Reconciler:
             takeover_managers=self.settings.takeover_managers,
         )
         """Watches of the managed kinds and what was applied last (zero-write resyncs, drift, health)."""
+        self._written: dict[tuple[str, str], str] = {}
+        """The resourceVersion our last write to each MR returned."""
 
-    async def reconcile(self, namespace: str, name: str, secrets: SecretLookup) -> ReconcileResult:
-        """Bring the MR ``namespace/name`` one step closer to its desired state."""
-        try:
-            mr = await self.source.get(MR_API_VERSION, MR_KIND, name, namespace=namespace)
-        except NotFound:
-            await self.cache.release((namespace, name))
-            return ReconcileResult()
+    async def reconcile(
+        self, namespace: str, name: str, secrets: SecretLookup, cached: Mapping[str, Any] | None = None
+    ) -> ReconcileResult:
+        """Bring the MR ``namespace/name`` one step closer to its desired state.
+
+        ``cached`` is the MR from the controller's cache (read-only): used instead of a GET when it is the
+        version our last write returned (or we have not written it), so that a periodic round of an
+        unchanged MR sends no request. Any other version may be older than our own write: read it."""
+        written = self._written.get((namespace, name))
+        mr = dict(cached) if cached is not None and written in (None, _meta(cached).get("resourceVersion")) else None
+        if mr is None:
+            try:
+                mr = await self.source.get(MR_API_VERSION, MR_KIND, name, namespace=namespace)
+            except NotFound:
+                self._written.pop((namespace, name), None)
+                await self.cache.release((namespace, name))
+                return ReconcileResult()
         try:
             return await self._dispatch(mr, secrets)
         except Conflict as exc:  # a concurrent MR change: retry on the fresh object
@@ -464,14 +476,20 @@ class Reconciler:
         """JSON merge patch of the MR with its resourceVersion as optimistic lock (as GRM)."""
         patch = {**patch, "metadata": {**patch["metadata"], "resourceVersion": _meta(mr).get("resourceVersion")}}
         meta = _meta(mr)
-        return await self.source.patch(MR_API_VERSION, MR_KIND, meta["name"], patch, namespace=meta["namespace"])
+        return self._wrote(
+            await self.source.patch(MR_API_VERSION, MR_KIND, meta["name"], patch, namespace=meta["namespace"])
+        )
 
     async def _write_status(self, mr: Obj, changes: Mapping[str, Any]) -> Obj:
         """Update the status subresource with ``changes`` merged in; no request when nothing changes."""
         status = {**(mr.get("status") or {}), **changes}
         if status == (mr.get("status") or {}):
             return mr
-        return await self.source.update({**mr, "status": status}, subresource="status")
+        return self._wrote(await self.source.update({**mr, "status": status}, subresource="status"))
+
+    def _wrote(self, mr: Obj) -> Obj:
+        self._written[_key(mr)] = _meta(mr).get("resourceVersion", "")
+        return mr
 
 
 def _now() -> datetime:

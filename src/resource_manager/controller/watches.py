@@ -30,6 +30,7 @@ from kubecore import Client, Forbidden, KubeError, ListOptions, NoMatchError
 from kubecore.gvk import group_of
 from kubecore.informer import Informer
 from kubecore.store import namespace_index
+from resource_manager.controller.interning import share_metadata_strings
 from resource_manager.controller.keys import MRKey, TypeKey
 from resource_manager.ssa.fields import FieldsSummary, summarise
 
@@ -310,6 +311,7 @@ class Watches:
         metadata = obj.get("metadata")
         if isinstance(metadata, dict):
             metadata[FIELDS] = summarise(metadata.pop("managedFields", None), type_key[0], self.takeover_managers)
+            share_metadata_strings(metadata)
         if only_metadata:
             obj["apiVersion"], obj["kind"] = type_key
         return obj

@@ -354,10 +354,10 @@ class SlowReconciler(Reconciler):
         self.gate = asyncio.Event()
         self.finished: list[str] = []
 
-    async def reconcile(self, namespace: str, name: str, secrets: Any) -> ReconcileResult:
+    async def reconcile(self, namespace: str, name: str, secrets: Any, cached: Any = None) -> ReconcileResult:
         self.entered.set()
         await self.gate.wait()
-        outcome = await super().reconcile(namespace, name, secrets)
+        outcome = await super().reconcile(namespace, name, secrets, cached)
         self.finished.append(name)
         return outcome
 
