@@ -185,7 +185,13 @@ async def test_unschedulable_deployment_is_unhealthy_at_once_and_healthy_once_sc
         # event tells (the round that applies the change ends before the new Pods are ready)
         del waiting["spec"]["template"]["spec"]["nodeSelector"]
         await set_manifests(ctl.client, "mr", namespace, waiting)
-        await ctl.wait_condition(namespace, "mr", "True", "ResourcesHealthy", "ResourcesHealthy", seconds=180)
+        try:
+            await ctl.wait_condition(namespace, "mr", "True", "ResourcesHealthy", "ResourcesHealthy", seconds=180)
+        except AssertionError as exc:  # say whether the Deployment or our verdict lagged (seen once under load)
+            live = await ctl.client.get("apps/v1", "Deployment", "waiting", namespace=namespace)
+            pods = await ctl.client.list("v1", "Pod", namespace=namespace)
+            phases = [(p["metadata"]["name"], p["status"].get("phase")) for p in pods["items"]]
+            raise AssertionError(f"{exc}; Deployment status {live.get('status')}; Pods {phases}") from exc
         live = await ctl.client.get("apps/v1", "Deployment", "waiting", namespace=namespace)
         assert live["status"]["availableReplicas"] == 2
 
