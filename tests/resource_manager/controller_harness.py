@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from kubecore import Client, Informer, ListOptions, NotFound, load_kubeconfig
+from kubecore.metrics import WRITE_VERBS
 from kubecore.ratelimit import RateLimiter
 from resource_manager.cmd.install import install_crds
 from resource_manager.controller.controller import Controller
@@ -188,6 +189,27 @@ def start_controller(
     reconciler = Reconciler(client, client, settings or Settings(sync_period=30.0, wave_wait=5.0))
     manager = Controller(client, reconciler, namespaces=namespaces, workers=workers, rate_limiter=rate_limiter)
     return RunningController(client, manager, asyncio.create_task(manager.run(), name="manager"))
+
+
+@contextlib.contextmanager
+def recorded_writes(client: Client) -> Iterator[list[tuple[str, str]]]:
+    """The (method, path) of every write ``client`` sends inside the block, in order.
+
+    Why: a count says that something extra was written, the paths say what; and unlike the API server's
+    cluster-wide metrics, they contain no other component's writes."""
+    writes: list[tuple[str, str]] = []
+    send = client.transport.request
+
+    async def recording(method: str, path: str, **kwargs: Any) -> Any:
+        if method in WRITE_VERBS:
+            writes.append((method, path))
+        return await send(method, path, **kwargs)
+
+    client.transport.request = recording  # type: ignore[method-assign]
+    try:
+        yield writes
+    finally:
+        client.transport.request = send  # type: ignore[method-assign]
 
 
 async def idle(ctl: RunningController) -> None:
