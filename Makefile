@@ -71,7 +71,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck docs control-plane helm $(NEWEST)/.installed $(LOWER)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=20
 	$(MAKE) --no-print-directory test-newest test-lower-bounds
 
 test-newest: $(NEWEST)/.installed control-plane
