@@ -245,6 +245,12 @@ class Cluster:
             "--service-cluster-ip-range=10.0.0.0/24",
             "--authorization-mode=RBAC",
             "--allow-privileged=true",
+            # Watch-list streams need etcd's progress requests, which our etcd (3.5.1) lacks: the server
+            # accepted them and ended each at once with an error. kwok's client (client-go v0.36) kept
+            # retrying with a stale Lease cache, its node Lease renewals failed, and the node went
+            # NotReady (tainted) for ~40 s every few minutes, holding Pods unscheduled for up to a
+            # minute. With the server's feature off, clients fall back to LIST + WATCH.
+            "--feature-gates=WatchList=false",
         ]
 
     def _component_auth(self, stem: str) -> list[str]:
