@@ -24,6 +24,9 @@ from resource_manager.inventory import (
     widen,
 )
 from resource_manager.ssa.order import (
+    INSTALL_ORDER,
+    WAVE_STARTS,
+    apply_wave,
     apply_waves,
     install_sort_key,
     prune_waves,
@@ -79,31 +82,45 @@ def test_install_order_known_kinds_by_rank_then_name_unknown_last_by_kind_then_n
     ]
 
 
-def test_apply_waves_group_one_kind_each_in_install_order() -> None:
+def test_apply_waves_cut_the_install_order_where_a_kind_needs_an_earlier_one() -> None:
     objects = [_obj("ConfigMap", "b"), _obj("Alpha", "a"), _obj("ServiceAccount", "s"), _obj("ConfigMap", "a")]
-    objects += [_obj("Beta", "b"), _obj("Alpha", "z")]
+    objects += [_obj("Beta", "b"), _obj("Alpha", "z"), _obj("Role", "r"), _obj("RoleBinding", "r")]
+    objects += [_obj("Deployment", "d"), _obj("Namespace", "n", ""), _obj("Secret", "s")]
     waves = apply_waves(objects, lambda o: o)
     assert [[(o["kind"], o["metadata"]["name"]) for o in wave] for wave in waves] == [
-        [("ServiceAccount", "s")],
-        [("ConfigMap", "a"), ("ConfigMap", "b")],
-        [("Alpha", "a"), ("Alpha", "z")],
-        [("Beta", "b")],
+        [("Namespace", "n")],
+        [("ServiceAccount", "s"), ("Secret", "s"), ("ConfigMap", "a"), ("ConfigMap", "b")],
+        [("Role", "r")],
+        [("RoleBinding", "r")],
+        [("Deployment", "d")],
+        [("Alpha", "a"), ("Alpha", "z"), ("Beta", "b")],  # custom resources: their CRDs are Established first
     ]
 
 
+def test_every_wave_start_is_a_known_kind_in_install_order() -> None:
+    ranks = [INSTALL_ORDER.index(kind) for kind in WAVE_STARTS]
+    assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks)
+    waves = [apply_wave(kind) for kind in INSTALL_ORDER]
+    assert waves == sorted(waves) and waves[0] == 0 and apply_wave("Unknown") == max(waves) + 1
+
+
 _KINDS = st.sampled_from(
-    ["Namespace", "ConfigMap", "Secret", "Deployment", "CustomResourceDefinition", "Alpha", "Beta"]
+    ["Namespace", "ConfigMap", "Secret", "Role", "RoleBinding", "Deployment", "CustomResourceDefinition", "Alpha"]
 )
 
 
 @given(st.lists(st.tuples(_KINDS, st.sampled_from("abc"), st.sampled_from(["", "x", "y"]))))
-def test_apply_waves_are_the_install_order_cut_where_the_kind_changes(items: list[tuple[str, str, str]]) -> None:
+def test_apply_waves_are_the_install_order_cut_at_wave_starts(items: list[tuple[str, str, str]]) -> None:
     objects = [_obj(*item) for item in items]
     waves = apply_waves(objects, lambda o: o)
     assert [o for wave in waves for o in wave] == sort_for_apply(objects, lambda o: o)
-    assert all(len({o["kind"] for o in wave}) == 1 for wave in waves)
-    kinds = [wave[0]["kind"] for wave in waves]
-    assert len(kinds) == len(set(kinds))  # one wave per kind: nothing of a kind waits for a later wave
+    numbers = [{apply_wave(o["kind"]) for o in wave} for wave in waves]
+    assert all(len(n) == 1 for n in numbers)  # one wave number per wave ...
+    flat = [n.pop() for n in numbers]
+    assert flat == sorted(flat) and len(flat) == len(set(flat))  # ... increasing: no kind waits for a later one
+    for earlier, later in (("CustomResourceDefinition", "Alpha"), ("Role", "RoleBinding"), ("Namespace", "Secret")):
+        assert apply_wave(earlier) < apply_wave(later)
+    assert apply_wave("ConfigMap") == apply_wave("Secret")  # nothing between them to wait for
 
 
 def test_install_order_is_deterministic_across_namespaces() -> None:
