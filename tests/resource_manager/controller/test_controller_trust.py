@@ -245,12 +245,21 @@ def _unlabelled_lists(reads: list[Read], collection: str) -> list[Read]:
 
 
 async def test_a_new_mrs_round_lists_its_objects_instead_of_reading_each(cluster: Cluster, namespace: str) -> None:
+    """One LIST instead of a GET per object; the reads overlap the finalizer patch, yet the writes keep their
+    order: finalizer, widened inventory, objects, final status."""
     maps = [configmap(f"cm{i}", namespace) for i in range(10)]
     async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
-        with recorded_reads(ctl.client) as reads:
+        with recorded_reads(ctl.client) as reads, recorded_writes(ctl.client) as writes:
             await create_mr(ctl.client, "mr", namespace, *maps)
             await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
             await idle(ctl)
+        mr = f"/apis/resources.gardener.cloud/v1alpha1/namespaces/{namespace}/managedresources/mr"
+        ours = [w for w in writes if w[0] != "POST"]  # not the test's creations
+        assert ours[:2] == [("PATCH", mr), ("PUT", f"{mr}/status")]
+        assert sorted(ours[2:-1]) == sorted(
+            ("PATCH", f"/api/v1/namespaces/{namespace}/configmaps/cm{i}") for i in range(10)
+        )
+        assert ours[-1] == ("PUT", f"{mr}/status")
         collection = f"/api/v1/namespaces/{namespace}/configmaps"
         assert [r.path for r in reads if r.path.startswith(f"{collection}/")] == []  # no GET of any object
         [listed] = _unlabelled_lists(reads, collection)
