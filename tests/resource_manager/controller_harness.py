@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -191,6 +191,28 @@ def start_controller(
     return RunningController(client, manager, asyncio.create_task(manager.run(), name="manager"))
 
 
+class Read(NamedTuple):
+    path: str
+    params: Mapping[str, str]
+
+
+@contextlib.contextmanager
+def _intercepted(client: Client, record: Callable[[str, str, Mapping[str, str]], None]) -> Iterator[None]:
+    """``record(method, path, params)`` for every request ``client`` sends inside the block (watch streams
+    aside), before it is sent."""
+    send = client.transport.request
+
+    async def recording(method: str, path: str, **kwargs: Any) -> Any:
+        record(method, path, kwargs.get("params") or {})
+        return await send(method, path, **kwargs)
+
+    client.transport.request = recording  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        client.transport.request = send  # type: ignore[method-assign]
+
+
 @contextlib.contextmanager
 def recorded_writes(client: Client) -> Iterator[list[tuple[str, str]]]:
     """The (method, path) of every write ``client`` sends inside the block, in order.
@@ -198,18 +220,27 @@ def recorded_writes(client: Client) -> Iterator[list[tuple[str, str]]]:
     Why: a count says that something extra was written, the paths say what; and unlike the API server's
     cluster-wide metrics, they contain no other component's writes."""
     writes: list[tuple[str, str]] = []
-    send = client.transport.request
 
-    async def recording(method: str, path: str, **kwargs: Any) -> Any:
+    def record(method: str, path: str, _params: Mapping[str, str]) -> None:
         if method in WRITE_VERBS:
             writes.append((method, path))
-        return await send(method, path, **kwargs)
 
-    client.transport.request = recording  # type: ignore[method-assign]
-    try:
+    with _intercepted(client, record):
         yield writes
-    finally:
-        client.transport.request = send  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def recorded_reads(client: Client) -> Iterator[list[Read]]:
+    """Every GET ``client`` sends inside the block (single objects and LISTs; not watches), in order, with
+    its query parameters: which objects were read one by one, which were listed and with what selector."""
+    reads: list[Read] = []
+
+    def record(method: str, path: str, params: Mapping[str, str]) -> None:
+        if method == "GET":
+            reads.append(Read(path, params))
+
+    with _intercepted(client, record):
+        yield reads
 
 
 async def idle(ctl: RunningController) -> None:

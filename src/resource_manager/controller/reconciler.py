@@ -4,9 +4,10 @@ Dispatch as GRM (spec §3.2): class filter → ``gardener.cloud/operation`` (``w
 ``reconcile`` is removed first) → ignored MR → deletion path (deleted, or handed over to another class)
 → wait for another class' cleanup → reconcile path.
 
-Reconcile path, with our ordering (spec §10.5-§10.7, §10.13): finalizer → read Secrets → decode →
-desired objects → **widen** ``status.resources`` (old + new, written before any object is touched;
-objects another MR owns are left out) → release ``mode: Ignore`` objects → apply in install order →
+Reconcile path, with our ordering (spec §10.5-§10.7, §10.13): finalizer, and meanwhile (reads only: one
+round trip less) read Secrets → decode → desired objects → what the target cache cannot tell, read ahead
+→ **widen** ``status.resources`` (old + new, written before any object is touched and after the
+finalizer; objects another MR owns are left out) → release ``mode: Ignore`` objects → apply in install order →
 prune in waves (whatever the apply did, as GRM; never while a document fails to decode) → **narrow**
 ``status.resources`` → final status. A crash anywhere leaves every object we created listed in the
 inventory, and nothing in the inventory can make us delete another MR's object. Status is written only
@@ -135,6 +136,16 @@ class Round:
         )
 
 
+class Looked(NamedTuple):
+    """What a round read before its first write."""
+
+    work: Round
+    prefetched: Prefetched
+    """What the target cache could not tell, read for the ownership check and the apply."""
+    refused: set[str]
+    """Keys of the new objects another MR owns: never written into the inventory, refused by the apply."""
+
+
 def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     return obj.get("metadata") or {}
 
@@ -205,23 +216,24 @@ class Reconciler:
         if waits_for_other_class(mr, self.finalizer):
             log.info("waiting for another class to clean up", mr=_name(mr))
             return ReconcileResult()
+        finalize = None
         if not has_finalizer:
-            finalizers = [*(_meta(mr).get("finalizers") or ()), self.finalizer]
-            mr = await self._patch_mr(mr, {"metadata": {"finalizers": finalizers}})
-        return await self._reconcile(mr, secrets)
+            finalize = {"metadata": {"finalizers": [*(_meta(mr).get("finalizers") or ()), self.finalizer]}}
+        return await self._reconcile(mr, secrets, finalize)
 
     # --- reconcile path ---------------------------------------------------------------------------------
-    async def _reconcile(self, mr: Obj, lookup: SecretLookup) -> ReconcileResult:
+    async def _reconcile(self, mr: Obj, lookup: SecretLookup, finalize: Obj | None) -> ReconcileResult:
         """Read Secrets → decode → desired → widen the inventory → release → apply → prune → narrow →
-        health and status; one log line of what the round did."""
+        health and status; one log line of what the round did. ``finalize``: the patch adding our finalizer,
+        when the MR lacks it."""
         started = time.monotonic()
-        read = await self._read_secrets(mr, lookup)
-        if read.error is not None:
-            conditions = self._applied(mr, cond.FALSE, msg.CANNOT_READ_SECRET, read.error)
+        mr, looked = await asyncio.gather(self._finalized(mr, finalize), self._look(mr, lookup))
+        if isinstance(looked, str):
+            conditions = self._applied(mr, cond.FALSE, msg.CANNOT_READ_SECRET, looked)
             await self._write_status(mr, {"conditions": conditions})
-            return ReconcileResult(error=read.error)
-        work = await self._round(mr, read.secrets)
-        mr, widened, prefetched = await self._widen(mr, work)
+            return ReconcileResult(error=looked)
+        work, prefetched, refused = looked
+        mr, widened = await self._widen(mr, work, refused)
         changes = work.ignored()
         result = await self._release(mr, work)
         if result is None:
@@ -277,23 +289,38 @@ class Reconciler:
             origin=_origin(mr, self.settings.cluster_id),
         )
 
-    async def _widen(self, mr: Obj, work: Round) -> tuple[Obj, list[Mapping[str, Any]], Prefetched]:
+    async def _finalized(self, mr: Obj, finalize: Obj | None) -> Obj:
+        """The MR with our finalizer: patched in when ``finalize`` is given. Runs while the round reads
+        (:meth:`_look`): nothing is written to the target before it is done (the widened inventory is
+        written after it, the objects after that)."""
+        return mr if finalize is None else await self._patch_mr(mr, finalize)
+
+    async def _look(self, mr: Obj, lookup: SecretLookup) -> Looked | str:
+        """Everything a round reads before its first write (or why the Secrets cannot be read): the round,
+        what the cache could not tell (read once, concurrently, for the ownership check and the apply) and
+        the keys of the new objects another MR owns."""
+        read = await self._read_secrets(mr, lookup)
+        if read.error is not None:
+            return read.error
+        work = await self._round(mr, read.secrets)
+        to_apply = work.to_apply
+        await self.cache.ensure(_key(mr), types_for(d.reference for d in to_apply))
+        prefetched = await self.cache.prefetch(d.obj for d in to_apply if type_meta_problem(d.obj) is None)
+        old = list((mr.get("status") or {}).get("resources") or [])
+        new = added(old, work.new_refs, work.equivalences)
+        return Looked(work, prefetched, await self._owned_by_others(to_apply, new, work.origin, prefetched))
+
+    async def _widen(self, mr: Obj, work: Round, refused: set[str]) -> tuple[Obj, list[Mapping[str, Any]]]:
         """Write old + new ``status.resources`` before any object is touched (without the objects another
-        MR owns), and reset the checks when the resources changed. Also returns what the cache could not
-        tell, read once, concurrently, for the ownership check and the apply."""
+        MR owns, ``refused``), and reset the checks when the resources changed."""
         status = mr.get("status") or {}
         old = list(status.get("resources") or [])
         conditions = self._conditions(mr)
         if checks_must_reset(status, work.new_refs, work.checksum):
             conditions = cond.reset_for_changed_resources(conditions, _now())
-        to_apply = work.to_apply
-        await self.cache.ensure(_key(mr), types_for(d.reference for d in to_apply))
-        prefetched = await self.cache.prefetch(d.obj for d in to_apply if type_meta_problem(d.obj) is None)
-        new = added(old, work.new_refs, work.equivalences)
-        refused = await self._owned_by_others(to_apply, new, work.origin, prefetched)
         widened = widen(old, [r for r in work.new_refs if key_of(r) not in refused], work.equivalences)
         mr = await self._write_status(mr, {"conditions": conditions, "resources": widened})
-        return mr, widened, prefetched
+        return mr, widened
 
     async def _release(self, mr: Obj, work: Round) -> ReconcileResult | None:
         """Release objects now in ``mode: Ignore``; the failed round's result if that failed."""

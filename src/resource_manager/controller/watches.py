@@ -110,6 +110,11 @@ class Watch:
         informer = self._informer(key.rpartition("/")[0] or None)
         return None if informer is None else informer.store.get(key)
 
+    def size(self, namespace: str | None) -> int:
+        """How many objects the informer that covers ``namespace`` holds (in all its namespaces)."""
+        informer = self._informer(namespace)
+        return 0 if informer is None else len(informer.store)
+
     def in_namespace(self, namespace: str) -> list[Obj]:
         informer = self._informer(namespace)
         return [] if informer is None else informer.store.by_index(_NAMESPACE, namespace)

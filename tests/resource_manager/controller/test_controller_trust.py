@@ -18,14 +18,17 @@ from devcluster import Cluster
 from kubecore import Client, Conflict, load_kubeconfig
 from resource_manager.cmd.install import install_crds
 from resource_manager.controller.controller import Controller
+from resource_manager.controller.reads import LIST_AT
 from resource_manager.controller.reconciler import Reconciler, Settings
 from tests.kstatus.live.manifests import deployment
 from tests.kubecore.waiting import until
 from tests.resource_manager.controller_harness import (
+    Read,
     RunningController,
     configmap,
     create_mr,
     idle,
+    recorded_reads,
     recorded_writes,
     running_controller,
     set_manifests,
@@ -214,12 +217,13 @@ async def test_a_restarted_manager_writes_nothing_for_matching_objects(cluster: 
                 await _delete_all_mrs(client, namespace)
 
 
-def statefulset(name: str, namespace: str, storage: str) -> Obj:
+def statefulset(name: str, namespace: str, storage: str, replicas: int = 1) -> Obj:
     return {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
         "metadata": {"name": name, "namespace": namespace},
         "spec": {
+            "replicas": replicas,
             "serviceName": name,
             "selector": {"matchLabels": {"app": name}},
             "template": {
@@ -236,24 +240,62 @@ def statefulset(name: str, namespace: str, storage: str) -> Obj:
     }
 
 
-async def test_an_unlabelled_object_is_read_before_its_first_apply(cluster: Cluster, namespace: str) -> None:
+def _unlabelled_lists(reads: list[Read], collection: str) -> list[Read]:
+    return [r for r in reads if r.path == collection and "notin" in r.params.get("labelSelector", "")]
+
+
+async def test_a_new_mrs_round_lists_its_objects_instead_of_reading_each(cluster: Cluster, namespace: str) -> None:
+    """One LIST instead of a GET per object; the reads overlap the finalizer patch, yet the writes keep their
+    order: finalizer, widened inventory, objects, final status."""
+    maps = [configmap(f"cm{i}", namespace) for i in range(10)]
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        with recorded_reads(ctl.client) as reads, recorded_writes(ctl.client) as writes:
+            await create_mr(ctl.client, "mr", namespace, *maps)
+            await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+            await idle(ctl)
+        mr = f"/apis/resources.gardener.cloud/v1alpha1/namespaces/{namespace}/managedresources/mr"
+        ours = [w for w in writes if w[0] != "POST"]  # not the test's creations
+        assert ours[:2] == [("PATCH", mr), ("PUT", f"{mr}/status")]
+        assert sorted(ours[2:-1]) == sorted(
+            ("PATCH", f"/api/v1/namespaces/{namespace}/configmaps/cm{i}") for i in range(10)
+        )
+        assert ours[-1] == ("PUT", f"{mr}/status")
+        collection = f"/api/v1/namespaces/{namespace}/configmaps"
+        assert [r.path for r in reads if r.path.startswith(f"{collection}/")] == []  # no GET of any object
+        [listed] = _unlabelled_lists(reads, collection)
+        assert listed.params["labelSelector"] == "resources.gardener.cloud/managed-by notin (gardener)"
+        for cm in maps:
+            assert await ctl.exists("v1", "ConfigMap", cm["metadata"]["name"], namespace)
+
+
+@pytest.mark.parametrize("new_beside", [0, LIST_AT], ids=["read-one-by-one", "listed"])
+async def test_an_unlabelled_object_is_read_before_its_first_apply(
+    cluster: Cluster, namespace: str, new_beside: int
+) -> None:
+    """Whether the round reads the two existing objects one by one or LISTs them among ``new_beside`` new ones
+    of each kind, the outcome is the same."""
+    new = [configmap(f"new{i}", namespace) for i in range(new_beside)]
+    new += [statefulset(f"new{i}", namespace, "1Gi", replicas=0) for i in range(new_beside)]
     async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
         # owned by another MR, but without our label (e.g. stripped by hand): refused from the first round
         theirs = configmap("shared", namespace, annotations={"resources.gardener.cloud/origin": f"{namespace}/other"})
         await ctl.client.create(theirs)
         # a StatefulSet created by hand: its immutable volumeClaimTemplates are kept from the first round
         existing = await ctl.client.create(statefulset("db", namespace, "1Gi"))
-        await create_mr(
-            ctl.client,
-            "mine",
-            namespace,
-            configmap("shared", namespace, {"mine": "1"}),
-            statefulset("db", namespace, "2Gi"),
-        )
-        mr = await ctl.wait_condition(namespace, "mine", "False", "ApplyFailed")
+        with recorded_reads(ctl.client) as reads:
+            await create_mr(
+                ctl.client,
+                "mine",
+                namespace,
+                configmap("shared", namespace, {"mine": "1"}),
+                statefulset("db", namespace, "2Gi"),
+                *new,
+            )
+            mr = await ctl.wait_condition(namespace, "mine", "False", "ApplyFailed")
         message = next(c for c in mr["status"]["conditions"] if c["type"] == "ResourcesApplied")["message"]
         assert f'"v1/ConfigMap/{namespace}/shared": it is managed by ManagedResource "{namespace}/other"' in message
         assert "StatefulSet" not in message  # applied
+        assert "shared" not in [r["name"] for r in mr["status"]["resources"]]  # never in this MR's inventory
         live = await ctl.client.get("v1", "ConfigMap", "shared", namespace=namespace)
         assert "mine" not in live["data"]
         db = await ctl.client.get("apps/v1", "StatefulSet", "db", namespace=namespace)
@@ -261,6 +303,15 @@ async def test_an_unlabelled_object_is_read_before_its_first_apply(cluster: Clus
         assert db["metadata"]["labels"]["resources.gardener.cloud/managed-by"] == "gardener"
         claim = db["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"]
         assert claim == "1Gi"
+        collections = (
+            f"/api/v1/namespaces/{namespace}/configmaps",
+            f"/apis/apps/v1/namespaces/{namespace}/statefulsets",
+        )
+        lists = [r for collection in collections for r in _unlabelled_lists(reads, collection)]
+        one_by_one = tuple(f"{collection}/" for collection in collections)
+        objects_read = {r.path.rpartition("/")[2] for r in reads if r.path.startswith(one_by_one)}
+        assert len(lists) == (2 if new_beside else 0)
+        assert objects_read == {"shared", "db"}  # the new ones were never read one by one
         await ctl.client.delete("v1", "ConfigMap", "shared", namespace=namespace)
 
 
@@ -315,10 +366,11 @@ async def test_a_kind_we_may_not_list_is_not_listed_on_every_round(cluster: Clus
             ctl = RunningController(source, manager, asyncio.create_task(manager.run()))
             await wait_started(ctl)
             try:
-                await create_mr(source, "mr", namespace, configmap("cm", namespace))
+                more = [configmap(f"cm{i}", namespace) for i in range(LIST_AT)]  # enough to LIST, were it allowed
+                await create_mr(source, "mr", namespace, configmap("cm", namespace), *more)
                 await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
                 lists = target.transport.stats.count(verb="GET", code=403)
-                assert lists == 1  # the first round tried to watch, and was told no
+                assert lists == 1  # the first round tried to watch, and was told no (and read each object)
                 for _ in range(3):
                     outcome = await reconciler.reconcile(namespace, "mr", manager.secret)
                     assert outcome.error is None
