@@ -168,19 +168,25 @@ async def test_decoding_failure_is_reported_and_deletes_nothing(cluster: Cluster
         assert encoded.startswith(b"kind: [")
 
 
-async def test_objects_of_one_kind_are_applied_concurrently_kinds_one_after_the_other(
+async def test_objects_of_one_wave_are_applied_concurrently_waves_one_after_the_other(
     cluster: Cluster, namespace: str
 ) -> None:
-    """The applies the controller sends to the real API server, timed at the client: the ConfigMaps of
-    one MR are in flight together, and every ServiceAccount (an earlier kind) is applied before any of them."""
+    """The applies the controller sends to the real API server, timed at the client: the ConfigMaps and the
+    ServiceAccount of one MR (one wave) are in flight together, and all of them are applied before any Role
+    (a later wave: a binding may need it)."""
     spans: list[tuple[str, float, float]] = []
     in_flight = [0, 0]  # now, most at once
 
     def account(name: str) -> Obj:
         return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}}
 
-    # in the Secret the ServiceAccounts come first and last; install order applies both before any ConfigMap
-    docs = [account("sa-a"), *(configmap(f"cm{i}", namespace) for i in range(12)), account("sa-b")]
+    def role(name: str) -> Obj:
+        rules = [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]
+        meta = {"name": name, "namespace": namespace}
+        return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": meta, "rules": rules}
+
+    # in the Secret the Roles come first and last; install order applies both after every ConfigMap
+    docs = [role("r-a"), *(configmap(f"cm{i}", namespace) for i in range(12)), account("sa"), role("r-b")]
     async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
         send = ctl.client.apply
 
@@ -197,11 +203,11 @@ async def test_objects_of_one_kind_are_applied_concurrently_kinds_one_after_the_
         ctl.client.apply = timed_apply  # type: ignore[method-assign,assignment]
         await create_mr(ctl.client, "mr", namespace, *docs)
         await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
-    configmaps = [s for s in spans if s[0] == "ConfigMap"]
-    accounts = [s for s in spans if s[0] == "ServiceAccount"]
-    assert (len(configmaps), len(accounts)) == (12, 2)
-    assert in_flight[1] >= 2, "the ConfigMaps of one wave were applied one after the other"
-    assert max(end for _, _, end in accounts) <= min(start for _, start, _ in configmaps)
+    first = [s for s in spans if s[0] in ("ConfigMap", "ServiceAccount")]
+    roles = [s for s in spans if s[0] == "Role"]
+    assert (len(first), len(roles)) == (13, 2)
+    assert in_flight[1] >= 2, "the objects of one wave were applied one after the other"
+    assert max(end for _, _, end in first) <= min(start for _, start, _ in roles)
 
 
 async def test_hpas_come_from_a_watch_not_a_list_per_round(cluster: Cluster, namespace: str) -> None:
