@@ -50,7 +50,9 @@ def test_wait_rollout_table_log_and_summary(cluster: Cluster, namespace: str, tm
     done = kstatus(cluster, "wait", "-f", path, "-n", namespace, "--timeout", "3m")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert f"Deployment/{namespace}/web  Current  Deployment is available. Replicas: 1" in lines[-2]
+    # the Deployment may be available before the wait starts: then both are Current at 0.0s, in any order
+    current = f"Deployment/{namespace}/web  Current  Deployment is available. Replicas: 1"
+    assert any(current in line for line in lines[:-1]), lines
     assert lines[-1].startswith("all 2 resources reached Current after ")
 
 
