@@ -11,8 +11,9 @@ from kstatus import Status
 from kstatus.live.events import ResourceStatus
 from kstatus.live.fetch import fetch_and_resolve
 from kstatus.live.ids import ObjectId, id_of
-from kubecore import Client
+from kubecore import Client, NoMatchError
 from tests.kstatus.live import manifests
+from tests.kubecore.waiting import until
 
 pytestmark = pytest.mark.cluster
 FIELD_MANAGER = "kstatus-live-test"
@@ -34,6 +35,15 @@ async def crd_group(client: Client) -> AsyncIterator[str]:
     group = manifests.unique_group()
     definition = manifests.crd(group, "Widget")
     await client.apply(definition, field_manager=FIELD_MANAGER)
+
+    async def served() -> bool:  # discovery lists the kind once the CRD is Established, not at once
+        try:
+            await client.resource(f"{group}/v1", "Widget")
+        except NoMatchError:
+            return False
+        return True
+
+    await until(f"Widget served in {group}", served)
     yield group
     await client.delete(definition["apiVersion"], definition["kind"], definition["metadata"]["name"])
 

@@ -147,17 +147,19 @@ async def test_crash_looping_deployment_is_unhealthy_and_named(cluster: Cluster,
         await create_mr(ctl.client, "mr", namespace, crashing, deployment("fine", namespace))
         await ctl.wait_condition(namespace, "mr", "False", "DeploymentUnhealthy", "ResourcesHealthy")
 
-        async def pod_named() -> bool:
-            message: str = (await ctl.condition(namespace, "mr", "ResourcesHealthy"))["message"]
-            return message.endswith("Containers in CrashLoop state: app)")
-
-        await until("the crash-looping Pod named", pod_named, 180)
-        message = (await ctl.condition(namespace, "mr", "ResourcesHealthy"))["message"]
-        assert message.startswith(
+        unavailable = (
             f'Deployment "{namespace}/crashing" is unhealthy: condition "Available" has invalid status False '
             "(expected True) due to MinimumReplicasUnavailable: Deployment does not have minimum availability. "
             '(Pod "crashing-'
         )
+
+        # until the Deployment controller's first status the message says "observed generation outdated"
+        async def pod_named() -> bool:
+            message: str = (await ctl.condition(namespace, "mr", "ResourcesHealthy"))["message"]
+            return message.startswith(unavailable) and message.endswith("Containers in CrashLoop state: app)")
+
+        await until("the unavailable Deployment and its crash-looping Pod named", pod_named, 180)
+        message = (await ctl.condition(namespace, "mr", "ResourcesHealthy"))["message"]
         assert "fine" not in message
 
 
