@@ -8,13 +8,13 @@ locally, from the live object in the watch cache and the summary of its managedF
 (:meth:`TargetCache.observe` + :meth:`TargetCache.unchanged`, rule in :mod:`resource_manager.ssa.drift`),
 and sends no request at all — also right after a restart, since nothing of it lives in process memory.
 
-A cache miss is never taken for "absent" by itself: the object may exist without our label (created by
-someone else, or the label removed by hand, or an ``ignore`` object), and the ownership check and the merge
-rules must see it. Such objects are read concurrently before the apply loop (:meth:`TargetCache.prefetch`):
-where a round misses several objects of one watched type in one namespace (a new MR), one LIST of the
-objects *without* our label there (metadata only) tells which of them exist, and only those are read in
-full (:mod:`reads` says when a LIST pays off); otherwise, and for types we may not list or do not watch
-in that namespace, one GET per object.
+A miss of the label-selected watch is not "absent" by itself: the object may exist without our label
+(created by someone else, the label removed by hand, an ``ignore`` object), and the ownership check and
+the merge rules must see it. The complement watch beside it (the names of the objects *without* our
+label, :attr:`Watch.unlabelled`) tells: in neither store means absent, with no request — a new MR's
+first round reads nothing; an unlabelled object is read in full. Only objects of types we may not list,
+do not watch in that namespace, or whose watches are still syncing are read one by one (concurrently,
+before the apply loop: :meth:`TargetCache.prefetch`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from typing import Any, NamedTuple
 import structlog
 
 from kstatus.selectors import labels_of
-from kubecore import Client, KubeError, ListOptions, NoMatchError, NotFound
-from kubecore.store import object_key
+from kubecore import Client, KubeError, NoMatchError, NotFound
 from resource_manager.api import annotations as ann
 from resource_manager.controller.drift_events import Router
 from resource_manager.controller.keys import (
@@ -41,7 +40,6 @@ from resource_manager.controller.keys import (
     split_key,
 )
 from resource_manager.controller.last_applied import LastApplied
-from resource_manager.controller.reads import ListScope, by_scope, list_pays_off
 from resource_manager.controller.watches import Watches, fields_of, metadata_only
 from resource_manager.health.assess import LiveOf
 from resource_manager.ssa.drift import removals_pending, write_needed
@@ -79,10 +77,6 @@ class TargetCache:
     ) -> None:
         self.client = client
         self.managed_by = managed_by
-        self.unlabelled = ListOptions(label_selector=f"{ann.MANAGED_BY} notin ({managed_by})", metadata_only=True)
-        """The complement of the watches' selector: together they cover every object of a type."""
-        self._unlabelled_seen: dict[ListScope, int] = {}
-        """How many objects the last LIST of a scope returned (:func:`reads.list_pays_off` weighs them)."""
         self.takeover_managers = takeover_managers
         """Field managers whose fields are hand edits (:mod:`resource_manager.ssa.fields`)."""
         self.on_drift: Callable[[MRKey], None] = lambda _: None
@@ -98,6 +92,7 @@ class TargetCache:
         self.watches = Watches(
             client,
             f"{ann.MANAGED_BY}={managed_by}",
+            f"{ann.MANAGED_BY} notin ({managed_by})",
             takeover_managers,
             on_changed=lambda type_key, old, new: self.router.changed(type_key, old, new),  # noqa: PLW0108
             on_deleted=lambda type_key, obj: self.router.deleted(type_key, obj),  # noqa: PLW0108
@@ -170,12 +165,17 @@ class TargetCache:
 
     def _from_cache(self, rk: RecordKey) -> Observation | str:
         """The observation the cache can give without a request, or — when the object must be read —
-        the resourceVersion the read must not be older than: a miss (absent, or present without our
-        label: ``""``), or a metadata-only object changed since our last write or check (its data is
-        not cached)."""
+        the resourceVersion the read must not be older than: present without our label (the complement
+        watch's version), not covered by a complete watch (``""``), or a metadata-only object changed
+        since our last write or check (its data is not cached)."""
         watch, cached = self.watches.cached(rk[:2], rk[2])
-        if watch is None or cached is None:
+        if watch is None:
             return ""
+        if cached is None:
+            if not watch.complete:
+                return ""
+            unlabelled = watch.without_label(rk[2])
+            return Observation(None, False) if unlabelled is None else resource_version(unlabelled)
         if self.applied.verified(rk, cached):
             return Observation(cached, True)
         if watch.metadata_only:
@@ -183,54 +183,16 @@ class TargetCache:
         return Observation(cached, False)
 
     async def prefetch(self, objects: Iterable[Mapping[str, Any]]) -> Prefetched:
-        """Read, concurrently, the objects whose :meth:`observe` would need a request: one GET each, except
-        where one LIST of a watched type in a namespace pays off (:func:`reads.list_pays_off`, a new MR) —
-        then a GET only for those of them the LIST shows to exist (:meth:`_list_and_read`).
+        """Read, concurrently, the objects whose :meth:`observe` would need a request (see :meth:`_from_cache`):
+        a new MR's round reads only the objects that exist without our label.
 
-        Why the LIST is as safe as the GETs: the label-selected watch holds every object with our label, the
-        LIST every object without it, so together they see every object. The LIST is a consistent read
-        (no resourceVersion), fresher than the GETs from the API server's watch cache it replaces. An object
-        created with our label after our watch last delivered an event is missed by both (the GETs could
-        miss it too, from a watch cache just as behind); as before, the apply looks at the watch again
-        right before writing and refuses an object of another MR that has arrived by then.
+        The complement watch is as fresh as the reads from the API server's watch cache it replaces (both
+        follow the same stream). An object created after our watches last delivered an event is missed by
+        either; as before, the apply looks at the watch again right before writing and refuses an object of
+        another MR that has arrived by then.
         """
         keys = dict.fromkeys(record_key_of(obj) for obj in objects)
-        missing = {rk: seen for rk in keys if isinstance(seen := self._from_cache(rk), str)}
-        scopes = self._worth_listing([rk for rk, seen in missing.items() if not seen])
-        listed = {rk for members in scopes.values() for rk in members}
-        found = await asyncio.gather(
-            *(self._list_and_read(scope, members) for scope, members in scopes.items()),
-            *(self._read_ahead({rk: minimum}) for rk, minimum in missing.items() if rk not in listed),
-        )
-        return {rk: obj for reads in found for rk, obj in reads.items()}
-
-    def _worth_listing(self, misses: Iterable[RecordKey]) -> dict[ListScope, list[RecordKey]]:
-        """The misses (absent from a synced watch that covers them) in scopes where a LIST pays off."""
-        result: dict[ListScope, list[RecordKey]] = {}
-        for scope, members in by_scope(misses).items():
-            watch, _ = self.watches.cached(scope[:2], members[0][2])
-            labelled = 0 if watch is None else watch.size(scope[2])
-            if watch is not None and list_pays_off(len(members), labelled, self._unlabelled_seen.get(scope, 0)):
-                result[scope] = members
-        return result
-
-    async def _list_and_read(self, scope: ListScope, members: list[RecordKey]) -> dict[RecordKey, Obj | None]:
-        """``members`` after one LIST of the objects of ``scope`` without our label (metadata only): absent
-        unless listed, and a listed one read in full (the merge needs its spec), not older than listed.
-        When the LIST fails, each member is read."""
-        api_version, kind, namespace = scope
-        async with self.slots:
-            try:
-                listed = await self.client.list(api_version, kind, namespace=namespace, options=self.unlabelled)
-            except KubeError as exc:
-                log.info("cannot list, reading instead", api_version=api_version, kind=kind, reason=str(exc))
-                listed = None
-        if listed is None:
-            return await self._read_ahead(dict.fromkeys(members, ""))
-        self._unlabelled_seen[scope] = len(listed["items"])
-        versions = {(api_version, kind, object_key(item)): resource_version(item) for item in listed["items"]}
-        present = {rk: versions[rk] for rk in members if rk in versions}
-        return {**{rk: None for rk in members if rk not in present}, **await self._read_ahead(present)}
+        return await self._read_ahead({rk: seen for rk in keys if isinstance(seen := self._from_cache(rk), str)})
 
     async def _read_ahead(self, minimums: Mapping[RecordKey, str]) -> dict[RecordKey, Obj | None]:
         """Each object read, concurrently, not older than its minimum resourceVersion; one that cannot be

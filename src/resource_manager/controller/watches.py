@@ -6,7 +6,12 @@ memory and edits reach the owning MR at once (:mod:`drift_events` says what an e
 
 Watches are label-selected by ``resources.gardener.cloud/managed-by`` (GRM's label, also on pod
 templates, so the ReplicaSets and Pods of a managed Deployment are selected too), started when the first
-MR needs the type and stopped when the last one lets go. ConfigMaps and Secrets are watched
+MR needs the type and stopped when the last one lets go. Beside each type an MR applies runs a second,
+metadata-only watch of its objects *without* our label (the complement selector, ``managed-by notin
+(...)``), keeping only name and resourceVersion: together the two see every object of the type, so the
+ownership check before a new object's first apply needs no request ("absent" is known; an unlabelled
+object is read in full). It costs memory for the names of foreign objects of those types in the watched
+namespaces, and none of their events reach the routing. ConfigMaps and Secrets are watched
 metadata-only (their data can be large, and their health is their presence): a change by someone else
 shows as a new ``resourceVersion``, and only then is the object read in full. Cached objects keep a
 :class:`~resource_manager.ssa.fields.FieldsSummary` instead of their managedFields (about half of an object's
@@ -19,6 +24,7 @@ but after a back-off; its objects are read meanwhile.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -94,6 +100,9 @@ class Watch:
     metadata_only: bool
     synced: asyncio.Future[Any]
     users: set[MRKey] = field(default_factory=set)
+    unlabelled: dict[str | None, Informer] = field(default_factory=dict)
+    """The complement watch (objects without our label: name and resourceVersion only), keyed like
+    ``informers``; empty for types watched only for kstatus or HPAs."""
 
     def _informer(self, namespace: str | None) -> Informer | None:
         return self.informers.get(None) or self.informers.get(namespace)
@@ -104,16 +113,21 @@ class Watch:
 
     @property
     def has_synced(self) -> bool:
-        return all(informer.has_synced for informer in self.informers.values())
+        return all(informer.has_synced for informer in (*self.informers.values(), *self.unlabelled.values()))
+
+    @property
+    def complete(self) -> bool:
+        """Whether the watch sees every object of the type: an object in neither store does not exist."""
+        return bool(self.unlabelled)
+
+    def without_label(self, key: str) -> Obj | None:
+        """The object ``key`` if it exists without our label (name and resourceVersion only)."""
+        informer = self.unlabelled.get(None) or self.unlabelled.get(key.rpartition("/")[0] or None)
+        return None if informer is None else informer.store.get(key)
 
     def get(self, key: str) -> Obj | None:
         informer = self._informer(key.rpartition("/")[0] or None)
         return None if informer is None else informer.store.get(key)
-
-    def size(self, namespace: str | None) -> int:
-        """How many objects the informer that covers ``namespace`` holds (in all its namespaces)."""
-        informer = self._informer(namespace)
-        return 0 if informer is None else len(informer.store)
 
     def in_namespace(self, namespace: str) -> list[Obj]:
         informer = self._informer(namespace)
@@ -124,7 +138,7 @@ class Watch:
 
     async def stop(self) -> None:
         self.synced.cancel()
-        for informer in self.informers.values():
+        for informer in (*self.informers.values(), *self.unlabelled.values()):
             await informer.stop()
 
 
@@ -136,6 +150,7 @@ class Watches:
         self,
         client: Client,
         selector: str,
+        complement: str,
         takeover_managers: frozenset[str],
         *,
         on_changed: Callable[[TypeKey, Obj | None, Obj], None],
@@ -144,6 +159,8 @@ class Watches:
     ) -> None:
         self.client = client
         self.selector = selector
+        self.complement = complement
+        """The selector of the objects without our label (:attr:`Watch.unlabelled`)."""
         self.takeover_managers = takeover_managers
         self.namespaces: tuple[str, ...] = ()
         """``targetClientConnection.namespaces``: namespaced types are watched only there (empty: everywhere)."""
@@ -244,16 +261,16 @@ class Watches:
         only_metadata = metadata_only(type_key)
         generated = {k for ks in GENERATED.values() for k in ks}
         indexers = {_NAMESPACE: namespace_index} if type_key in generated else None
+        selector = None if type_key == SCALERS else self.selector
         informers: dict[str | None, Informer] = {}
+        unlabelled: dict[str | None, Informer] = {}
         for namespace in scopes:
             informer = informers[namespace] = Informer(
                 self.client,
                 api_version,
                 name,
                 namespace=namespace,
-                options=ListOptions(
-                    label_selector=None if type_key == SCALERS else self.selector, metadata_only=only_metadata
-                ),
+                options=ListOptions(label_selector=selector, metadata_only=only_metadata),
                 indexers=indexers,
                 on_error=_stop_on_permanent_error,
                 transform=lambda obj: self._summarised(obj, type_key, only_metadata),
@@ -263,12 +280,31 @@ class Watches:
                 on_update=lambda old, new: self._on_changed(type_key, old, new),
                 on_delete=lambda obj: self._on_deleted(type_key, obj),
             )
+            if selector is not None and type_key not in generated:  # a type MRs apply: see the others too
+                unlabelled[namespace] = Informer(
+                    self.client,
+                    api_version,
+                    name,
+                    namespace=namespace,
+                    options=ListOptions(label_selector=self.complement, metadata_only=True),
+                    on_error=_stop_on_permanent_error,
+                    transform=_name_and_version,
+                )
+        for informer in (*informers.values(), *unlabelled.values()):
             informer.start()
-        synced = asyncio.gather(*(informer.wait_synced() for informer in informers.values()))
-        watch = Watch(informers, only_metadata, synced)
+        everything = (*informers.values(), *unlabelled.values())
+        synced = asyncio.gather(*(informer.wait_synced() for informer in everything))
+        watch = Watch(informers, only_metadata, synced, unlabelled=unlabelled)
         self._watches[type_key] = watch
         where = [namespace for namespace in scopes if namespace] or "all namespaces"
-        log.info("watching", api_version=api_version, kind=name, metadata_only=only_metadata, namespaces=where)
+        log.info(
+            "watching",
+            api_version=api_version,
+            kind=name,
+            metadata_only=only_metadata,
+            namespaces=where,
+            unlabelled=bool(unlabelled),
+        )
         return watch
 
     async def _ready(self, type_key: TypeKey) -> None:
@@ -320,6 +356,15 @@ class Watches:
         if only_metadata:
             obj["apiVersion"], obj["kind"] = type_key
         return obj
+
+
+def _name_and_version(obj: Obj) -> Obj:
+    """Informer transform of the complement watch: all the ownership check needs to know of an object
+    without our label is that it exists, and which version to read (it is read in full then)."""
+    metadata = obj.get("metadata") or {}
+    namespace = metadata.get("namespace")
+    kept = {"name": metadata.get("name"), "resourceVersion": metadata.get("resourceVersion")}
+    return {"metadata": {**kept, "namespace": sys.intern(namespace)} if isinstance(namespace, str) else kept}
 
 
 def _stop_on_permanent_error(exc: Exception) -> None:
