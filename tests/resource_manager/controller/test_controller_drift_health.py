@@ -112,6 +112,28 @@ async def test_drift_of_owned_fields_and_deletions_repaired_foreign_fields_left(
         assert final["metadata"]["resourceVersion"] == live["metadata"]["resourceVersion"]  # no further write
 
 
+async def test_our_label_removed_by_hand_is_restored_on_the_same_object(cluster: Cluster, namespace: str) -> None:
+    """Without our label the object leaves the label-selected watch (seen as a deletion) and enters the
+    complement watch: the round finds it there, reads it and applies it again — label back, same object."""
+    async with running_controller(cluster.kubeconfig, [namespace]) as ctl:
+        client = ctl.client
+        await create_mr(client, "mr", namespace, *static_objects(namespace))
+        await ctl.wait_condition(namespace, "mr", "True", "ApplySucceeded")
+        for api_version, kind, name in (("v1", "ConfigMap", "cm"), ("v1", "ServiceAccount", "sa")):
+            before = await client.get(api_version, kind, name, namespace=namespace)
+            unlabel = {"metadata": {"labels": {"resources.gardener.cloud/managed-by": None}}}
+            await client.patch(api_version, kind, name, unlabel, namespace=namespace, field_manager="kubectl-label")
+
+            async def labelled(a: str = api_version, k: str = kind, n: str = name) -> bool:
+                live = await client.get(a, k, n, namespace=namespace)
+                return bool((live["metadata"].get("labels") or {}).get("resources.gardener.cloud/managed-by"))
+
+            await restored_within(f"our label back on the {kind}", labelled)
+            after = await client.get(api_version, kind, name, namespace=namespace)
+            assert after["metadata"]["uid"] == before["metadata"]["uid"]  # restored, not re-created
+            assert after.get("data") == before.get("data")
+
+
 async def test_resync_of_unchanged_objects_sends_no_write_and_reads_only_the_mr(
     cluster: Cluster, namespace: str
 ) -> None:
