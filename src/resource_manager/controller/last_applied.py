@@ -20,7 +20,7 @@ from resource_manager.ssa.drift import fingerprint
 Obj = dict[str, Any]
 
 
-def intent_of(desired: Mapping[str, Any]) -> str:
+def intent_of(desired: Mapping[str, Any]) -> bytes:
     """Fingerprint of what we *want*, independent of the live object and of the inventory memory.
 
     The apply body also carries values copied from the live object (a Service's clusterIP, replicas
@@ -34,7 +34,7 @@ def intent_of(desired: Mapping[str, Any]) -> str:
 class Record(NamedTuple):
     """What we last applied to (or last verified on) one object."""
 
-    intent: str
+    intent: bytes
     """:func:`intent_of` the desired object of that write."""
     body: bytes | None
     """The applied body (orjson), kept for full watches: the drift check of an update event needs it."""
@@ -62,7 +62,14 @@ class LastApplied:
         return record is not None and record.resource_version == resource_version(live)
 
     def remember(
-        self, rk: RecordKey, intent: str, body: Mapping[str, Any], live: Mapping[str, Any], owner: MRKey, *, full: bool
+        self,
+        rk: RecordKey,
+        intent: bytes,
+        body: Mapping[str, Any],
+        live: Mapping[str, Any],
+        owner: MRKey,
+        *,
+        full: bool,
     ) -> None:
         """``live`` carries ``body`` (our write returned it, or we checked it); ``full``: its watch caches
         whole objects, so the body is kept for the drift check of later events."""

@@ -229,7 +229,7 @@ class TargetCache:
         """The managedFields summary of a live object, cached or read (``None`` for no object)."""
         return fields_of(api_version, live, self.takeover_managers)
 
-    def unchanged(self, rk: RecordKey, intent: str, plan: ApplyPlan, seen: Observation, owner: MRKey) -> bool:
+    def unchanged(self, rk: RecordKey, intent: bytes, plan: ApplyPlan, seen: Observation, owner: MRKey) -> bool:
         """Whether ``plan`` needs no request (rule in :mod:`drift`). An object unchanged since we wrote or
         checked it for the same intent needs only the removal check. A matching object is recorded as
         checked, so that the watch notices when it changes."""
@@ -279,7 +279,7 @@ class TargetCache:
         """A write of the object starts: its watch events are ours until :meth:`written`."""
         self.applied.begin_write(rk)
 
-    def written(self, rk: RecordKey, intent: str, plan: ApplyPlan, result: Obj | None, owner: MRKey) -> None:
+    def written(self, rk: RecordKey, intent: bytes, plan: ApplyPlan, result: Obj | None, owner: MRKey) -> None:
         """Our write succeeded; ``result`` is the object it returned (the last of apply + patch)."""
         self.applied.end_write(rk)
         if plan.body is None or result is None:

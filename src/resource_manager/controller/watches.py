@@ -348,11 +348,17 @@ class Watches:
     def _summarised(self, obj: Obj, type_key: TypeKey, only_metadata: bool) -> Obj:
         """Informer transform: managedFields give way to their :class:`FieldsSummary` (they are about half
         of an object's memory), and metadata-only objects are named by their real kind, so messages
-        read ``v1/ConfigMap/ns/name``. (The dict is fresh from the decoder: changing it in place is safe.)"""
+        read ``v1/ConfigMap/ns/name``, and keep neither UID nor creation time (most of the cached objects
+        are of these kinds; nothing reads either from the cache: a deletion reads the object again and
+        deletes that UID, and their health is their presence). (The dict is fresh from the decoder:
+        changing it in place is safe.)"""
         metadata = obj.get("metadata")
         if isinstance(metadata, dict):
             metadata[FIELDS] = summarise(metadata.pop("managedFields", None), type_key[0], self.takeover_managers)
             share_metadata_strings(metadata)
+            if only_metadata:
+                metadata.pop("uid", None)
+                metadata.pop("creationTimestamp", None)
         if only_metadata:
             obj["apiVersion"], obj["kind"] = type_key
         return obj

@@ -230,7 +230,7 @@ class Applier:
             return _failed(name, apply_error(name, _server_text(exc, obj)))
         return _settled(name, plan, _write_action(live, result))
 
-    async def _write(self, rk: RecordKey, intent: str, plan: ApplyPlan, live: Obj | None) -> Obj | None:
+    async def _write(self, rk: RecordKey, intent: bytes, plan: ApplyPlan, live: Obj | None) -> Obj | None:
         """SSA the body, then delete the keys GRM's merge drops; the cache records the result, so the
         watch events of this write trigger nothing and the next resync sends nothing. Returns the
         object as the last write left it."""

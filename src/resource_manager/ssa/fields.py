@@ -21,6 +21,7 @@ fieldsV1 is a tree of ``f:<field>``, ``k:<json key fields>`` (an element of an a
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -107,7 +108,14 @@ def summarise(entries: object, api_version: str, managers: frozenset[str]) -> Fi
             takeover = True
         elif _is_ours(entry, api_version) and isinstance(entry.get("fieldsV1"), Mapping):
             ours = sys.intern(orjson.dumps(entry["fieldsV1"], option=orjson.OPT_SORT_KEYS).decode())
-    return FieldsSummary(takeover, ours) if takeover or ours is not None else NOTHING
+    return _shared_summary(takeover, ours) if takeover or ours is not None else NOTHING
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_summary(takeover: bool, ours: str | None) -> FieldsSummary:
+    """One instance per distinct summary (objects of one template share it; bounded, so summaries of
+    objects long gone are not kept alive)."""
+    return FieldsSummary(takeover, ours)
 
 
 def union(left: Fields, right: Fields) -> Obj:

@@ -29,7 +29,7 @@ def live(rv: str, port: int = 80, **status: Any) -> Obj:
 
 
 def record(rv: str, *, full: bool = True) -> Record:
-    return Record("intent", orjson.dumps(BODY) if full else None, rv, MR)
+    return Record(b"intent", orjson.dumps(BODY) if full else None, rv, MR)
 
 
 def test_our_write_and_older_events_are_our_own() -> None:

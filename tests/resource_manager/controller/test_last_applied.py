@@ -30,14 +30,14 @@ def test_a_record_verifies_exactly_the_version_it_was_made_for() -> None:
     assert applied.verified(RK, version("5")) and not applied.verified(RK, version("6"))
     applied.still_carries(RK, "6")
     assert applied.verified(RK, version("6"))
-    applied.remember(OTHER, "i", BODY, version("7"), ("ns", "mr"), full=False)
+    applied.remember(OTHER, b"i", BODY, version("7"), ("ns", "mr"), full=False)
     assert (applied.get(OTHER) or record).body is None  # metadata-only: no body to compare events with
 
 
 def test_records_go_with_their_mr_or_their_watch() -> None:
     applied = LastApplied()
-    applied.remember(RK, "i", BODY, version("1"), ("ns", "one"), full=True)
-    applied.remember(OTHER, "i", BODY, version("1"), ("ns", "two"), full=True)
+    applied.remember(RK, b"i", BODY, version("1"), ("ns", "one"), full=True)
+    applied.remember(OTHER, b"i", BODY, version("1"), ("ns", "two"), full=True)
     applied.forget_owner(("ns", "one"))
     assert applied.get(RK) is None and applied.get(OTHER) is not None
     applied.result_not_delivered(OTHER, version("2"))
