@@ -4,6 +4,7 @@ with one line on usage errors, exit 3 with one line within 2 s when the cluster 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
@@ -16,11 +17,13 @@ from typing import Any
 
 import pytest
 import typer
+import uvloop
 
 from devcluster.cli import app as dev_app
 from devcluster.cli import main as dev_main
 from kstatus.cli import app as kstatus_app
 from kstatus.cli import main as kstatus_main
+from kubecore.cli import run_async
 from kubecore.version import VERSION
 from resource_manager.cmd.cli import app as rm_app
 from resource_manager.cmd.cli import main as rm_main
@@ -152,3 +155,14 @@ def test_cluster_errors_exit_3_in_one_line(command: list[str], dead_kubeconfig: 
     missing = subprocess.run(argv, capture_output=True, text=True)
     assert missing.returncode == 3 and missing.stderr.startswith("error: cannot read kubeconfig ")
     assert missing.stderr.count("\n") == 1
+
+
+def test_commands_run_their_coroutines_on_uvloop() -> None:
+    async def loop_and_answer() -> tuple[type, int]:
+        await asyncio.sleep(0)
+        return type(asyncio.get_running_loop()), 42
+
+    loop_type, answer = run_async(loop_and_answer())
+    assert (loop_type, answer) == (uvloop.Loop, 42)
+    with pytest.raises(RuntimeError):  # the loop is closed afterwards, like asyncio.run's
+        asyncio.get_running_loop()

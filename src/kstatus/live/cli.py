@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kubecore.cli import CLUSTER_ERROR, NOT_REACHED, OK, NotReached, UsageFailure
+from kubecore.cli import CLUSTER_ERROR, NOT_REACHED, OK, NotReached, UsageFailure, run_async
 from kubecore.durations import parse_go_duration
 
 if TYPE_CHECKING:
@@ -151,14 +151,12 @@ async def _ids(
 
 def run_live_status(targets: Targets, flags: ClusterFlags, output: str, options: Options) -> int:
     """Print the statuses read from the cluster, like the offline command; return its exit code."""
-    import asyncio
-
     from kstatus.status_command import read_manifests
 
     targets.check()
     objects = read_manifests(targets.filenames) if targets.filenames else []
     with cluster_errors():
-        return asyncio.run(_live_status(targets, objects, flags, output, options))
+        return run_async(_live_status(targets, objects, flags, output, options))
 
 
 async def _live_status(
@@ -194,15 +192,13 @@ def run_wait(
     options: Options,
 ) -> int:
     """Wait for the objects; print a live table (or the final statuses with -o json|yaml|name)."""
-    import asyncio
-
     from kstatus.status_command import read_manifests
 
     targets.check()
     seconds = parse_duration(timeout)
     objects = read_manifests(targets.filenames) if targets.filenames else []
     with cluster_errors():
-        return asyncio.run(_wait(targets, objects, flags, wait_for, seconds, fail_fast, output, options))
+        return run_async(_wait(targets, objects, flags, wait_for, seconds, fail_fast, output, options))
 
 
 async def _wait(

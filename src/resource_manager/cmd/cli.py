@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from kubecore.cli import App, NotReached, cluster_errors, run_app
+from kubecore.cli import App, NotReached, cluster_errors, run_app, run_async
 from resource_manager.cmd.render import render_cmd
 from resource_manager.cmd.status import status_cmd
 
@@ -41,7 +41,7 @@ def _run_with_client(kubeconfig: Path | None, name: str, work: Callable[[Client]
             return await work(client)
 
     with cluster_errors():
-        return asyncio.run(main())
+        return run_async(main())
 
 
 @app.command(
@@ -197,7 +197,7 @@ def run(
         raise UsageFailure(str(exc)) from None
     try:
         with cluster_errors():
-            asyncio.run(run_controller(settings))
+            run_async(run_controller(settings))
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C / SIGTERM: a clean stop
         pass
 

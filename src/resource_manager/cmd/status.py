@@ -136,7 +136,7 @@ def status_cmd(
     import orjson
     import yaml
 
-    from kubecore.cli import UsageFailure, cli_client, cluster_errors, load_cluster_config
+    from kubecore.cli import UsageFailure, cli_client, cluster_errors, load_cluster_config, run_async
 
     if output not in ("table", "wide", "json", "yaml") or (all_namespaces and name is not None):
         raise UsageFailure("use -o table|wide|json|yaml, and an MR name only without -A")
@@ -149,7 +149,7 @@ def status_cmd(
             return await collect(client, scope, name, with_objects)
 
     with cluster_errors():
-        rows = asyncio.run(main())
+        rows = run_async(main())
     if output == "json":
         typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
     elif output == "yaml":
