@@ -62,6 +62,7 @@ from controller_common import (
 from controller_drift import sample, watching
 from devcluster.cluster import Cluster, given_or_temporary_cluster
 from kubecore import Client
+from kubecore.cli import run_async
 from resource_manager.cmd.install import install_crds
 
 RESOURCES = (*OUR_RESOURCES, "deployments")
@@ -223,4 +224,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_async(main())

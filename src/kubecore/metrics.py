@@ -41,11 +41,16 @@ class RequestStats:
     def __init__(self, client: str) -> None:
         self.client = client
         self._counts: _Counter[tuple[str, str]] = _Counter()
+        self._children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
 
     def record(self, verb: str, code: str, seconds: float) -> None:
         self._counts[(verb, code)] += 1
-        REQUESTS.labels(self.client, verb, code).inc()
-        REQUEST_DURATION.labels(self.client, verb).observe(seconds)
+        children = self._children.get((verb, code))
+        if children is None:  # looking a labelled child up costs more than the request's own bookkeeping
+            children = (REQUESTS.labels(self.client, verb, code), REQUEST_DURATION.labels(self.client, verb))
+            self._children[(verb, code)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def count(self, verb: str | None = None, code: str | int | None = None) -> int:
         return sum(
