@@ -104,6 +104,8 @@ class _Index:
     def __init__(self, infos: list[ResourceInfo]) -> None:
         self.by_kind: dict[tuple[str, str, str], ResourceInfo] = {}
         self.preferred: dict[tuple[str, str], ResourceInfo] = {}
+        self.known: dict[tuple[str, str], ResourceInfo] = {}
+        """(apiVersion, kind) asked for before: every request looks its resource up, mostly the same few."""
         for info in infos:
             self.by_kind.setdefault((info.group, info.version, info.kind), info)
             self.preferred.setdefault((info.group, info.kind), info)
@@ -120,11 +122,18 @@ class RESTMapper:
 
     async def resource_for(self, api_version: str, kind: str) -> ResourceInfo:
         """The resource serving a kind; an unparsable apiVersion (``a/b/c``) is a kind nobody serves."""
+        index = self._index
+        if index is not None and (known := index.known.get((api_version, kind))) is not None:
+            return known  # the common case, without parsing or awaiting anything
         try:
             group, version = split_api_version(api_version)
         except GroupVersionError:
             raise NoMatchError(api_version, kind) from None
-        return await self._find(lambda ix: ix.by_kind.get((group, version, kind)), api_version, kind)
+        info = await self._find(lambda ix: ix.by_kind.get((group, version, kind)), api_version, kind)
+        index = self._index
+        if index is not None and index.by_kind.get((group, version, kind)) is info:  # not refreshed meanwhile
+            index.known[(api_version, kind)] = info
+        return info
 
     async def preferred_version(self, group: str, kind: str) -> ResourceInfo:
         return await self._find(lambda ix: ix.preferred.get((group, kind)), f"{group}/*" if group else "*", kind)

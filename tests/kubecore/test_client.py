@@ -254,3 +254,14 @@ async def test_client_side_rate_limit(cluster: Cluster) -> None:
         start = loop.time()
         await asyncio.gather(*(c.get("v1", "Namespace", "default") for _ in range(12)))
         assert loop.time() - start >= 1.1  # 12 tokens at 10/s, the burst already spent
+
+
+async def test_repeated_lookups_send_nothing_and_invalidate_forgets_them(client: Client) -> None:
+    first = await client.mapper.resource_for("v1", "ConfigMap")
+    gets = client.transport.stats.count("GET")
+    again = [await client.mapper.resource_for("v1", "ConfigMap") for _ in range(3)]
+    assert again == [first] * 3 and first.resource == "configmaps"
+    assert client.transport.stats.count("GET") == gets  # no discovery request
+    client.mapper.invalidate()
+    assert await client.mapper.resource_for("v1", "ConfigMap") == first
+    assert client.transport.stats.count("GET") == gets + 2  # /api and /apis read again
