@@ -17,7 +17,6 @@ typer's own usage errors into the line and the exit code. Their asynchronous wor
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import sys
@@ -249,9 +248,11 @@ def _completion(ctx: typer.Context, shell: Annotated[Shell, typer.Argument(metav
 
 def run_async(main: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine to completion on uvloop's event loop: its sockets, TLS and scheduling
-    are native code, about a fifth less CPU per API request than the standard loop (docs/performance.md),
+    are native code, about 15 % less CPU per API request than the standard loop (docs/performance.md),
     which the controller spends while competing with the API server for the same cores."""
-    import uvloop  # here, not at the top: commands that need no loop start without it
+    import asyncio  # here, not at the top: `--help` and `completion` start without either
+
+    import uvloop
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(main)
