@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import secrets
 import shutil
 import socket
@@ -42,12 +43,36 @@ class ClusterError(Exception):
     """The control plane did not come up or is not running; the message says which part and why."""
 
 
+PORT_FLOOR = 20000
+"""Ports are picked from here up to the kernel's ephemeral range."""
+
+
+def _ephemeral_floor() -> int:
+    """The lowest port the kernel hands out as the source port of outgoing connections."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port() -> int:
-    """A currently free TCP port on 127.0.0.1 (the kernel picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A TCP port on 127.0.0.1 that is free now, below the kernel's ephemeral range.
+
+    Why not the kernel's pick (bind to port 0): that port comes from the ephemeral range, and until the
+    component that is to listen on it has started (seconds later, after etcd and the API server), any
+    outgoing connection on the machine may get it as its source port; kube-controller-manager then fails
+    with "address already in use". Ports below that range are only ever taken by explicit binds."""
+    ceiling = _ephemeral_floor()
+    for _ in range(200):
+        port = random.randrange(PORT_FLOOR, ceiling) if ceiling - PORT_FLOOR >= 1000 else 0
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            found: int = sock.getsockname()[1]
+            return found
+    raise ClusterError(f"no free TCP port on 127.0.0.1 between {PORT_FLOOR} and {ceiling}")
 
 
 def etcd_binary() -> Path:
